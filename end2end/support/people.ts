@@ -1,0 +1,63 @@
+// People for the stories: each signs up through the real pages in their own browser context.
+import { Browser, BrowserContext, Page, expect } from "@playwright/test";
+import { baseUrl } from "./server";
+
+export interface Person {
+  username: string;
+  displayName: string;
+  password: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+let counter = 0;
+
+/** A username unique to this run, e.g. `alice-k3x9-1`. */
+export function uniqueName(base: string): string {
+  counter += 1;
+  return `${base}-${Date.now().toString(36).slice(-4)}${Math.random().toString(36).slice(2, 5)}-${counter}`;
+}
+
+/** Goes to `path` and waits until the page has hydrated. */
+export async function open(page: Page, path: string): Promise<void> {
+  await page.goto(baseUrl() + path);
+  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function signUpOn(page: Page, username: string, displayName: string, password: string) {
+  await open(page, "/signup");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign up" }).click();
+}
+
+export async function signInOn(page: Page, username: string, password: string) {
+  await open(page, "/signin");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A new person, signed up and looking at their room list. */
+export async function newPerson(
+  browser: Browser,
+  base: string,
+  displayName?: string,
+  locale = "en-US",
+): Promise<Person> {
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const username = uniqueName(base);
+  const person = {
+    username,
+    displayName: displayName ?? base[0].toUpperCase() + base.slice(1),
+    password: "correct horse battery",
+    context,
+    page,
+  };
+  await signUpOn(page, username, person.displayName, person.password);
+  await expect(page.getByTestId("me")).toHaveText(person.displayName);
+  await expect(page.getByRole("heading", { name: "Rooms" })).toBeVisible();
+  return person;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --browser, testing) Parlor needs, when it is missing.
+# Idempotent, and quick once everything is there. Each step says what it installs and why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+version_of() { "$@" 2>/dev/null | awk '{print $2}' || true; }
+
+# The browser half compiles to WebAssembly.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the Rust target wasm32-unknown-unknown (the browser half)"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-leptos builds both halves. 0.3.11 needs rustc 1.96; 0.3.10 builds on 1.95.
+# A cold install takes 24-30 minutes on 2 cores; it is kept in ~/.cargo/bin afterwards.
+CARGO_LEPTOS_VERSION=0.3.10
+if [ "$(version_of cargo leptos --version)" != "$CARGO_LEPTOS_VERSION" ]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time; about 25 minutes on 2 cores)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+fi
+
+# wasm-bindgen must match the wasm-bindgen crate in Cargo.lock exactly; cargo-leptos would
+# otherwise try to download it from GitHub. Not --locked: one locked dependency of
+# wasm-bindgen-cli 0.2.130 is no longer in the registry.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if [ "$(version_of wasm-bindgen --version)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (matches Cargo.lock; about 6 minutes)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# Playwright, and binaryen's wasm-opt (Debian's is too old), from npm into end2end/.
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@playwright/test ] \
+   || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing Playwright and binaryen from npm (end2end/node_modules)"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# The end-to-end tests drive Debian's Chromium (Playwright cannot download browsers here).
+if [ "${1:-}" = "--browser" ]; then
+  chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ ! -x "$chromium" ]; then
+    say "installing Debian's chromium for the end-to-end tests"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+  if [ ! -x "$chromium" ]; then
+    echo "error: no Chromium at $chromium; install Debian's chromium or set CHROMIUM_PATH" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every check and test: format, clippy for both halves, unit and integration tests
+# (real SQLite files, real sockets on 127.0.0.1:0), then the site build and Playwright in
+# Chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+. scripts/env.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+started=$SECONDS
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy: server half (ssr, host)"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+step "clippy: browser half (hydrate, wasm32)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo test --features ssr
+
+step "build the site (cargo leptos build)"
+cargo leptos build
+
+step "end-to-end: Playwright in Chromium"
+(cd end2end && npx playwright test)
+
+step "all tests passed in $((SECONDS - started)) s"

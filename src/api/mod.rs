@@ -1,0 +1,11 @@
+//! Server functions: the HTTP API the pages call (`POST /api/<name>`, form-encoded
+//! arguments, JSON answers). Each body runs on the server only; the browser gets a stub that
+//! makes the request. Mutations are POST and pass the CSRF guard in `server::http`.
+
+mod accounts;
+mod error;
+mod rooms;
+
+pub use accounts::*;
+pub use error::ApiError;
+pub use rooms::*;

@@ -1,0 +1,132 @@
+//! Rooms: the list, creating, joining, direct rooms, invitations, and history pages. Every
+//! call checks membership on the server.
+
+use leptos::prelude::*;
+
+use super::ApiError;
+use crate::model::{RoomPage, RoomSummary};
+use crate::protocol::{Message, RoomId, Seq};
+
+/// `POST /api/list_rooms`: the user's rooms, then public rooms they may join.
+#[server(endpoint = "list_rooms")]
+pub async fn list_rooms() -> Result<Vec<RoomSummary>, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    Ok(state.store.rooms_for(me.user_id).await?)
+}
+
+/// `POST /api/create_room`: a group room with the caller as first member. `public` is a
+/// checkbox: present means anyone signed in may join.
+#[server(endpoint = "create_room")]
+pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(ApiError::InvalidRoomName);
+    }
+    let id = state
+        .store
+        .create_group(me.user_id, name, public.is_some())
+        .await?;
+    leptos_axum::redirect(&format!("/rooms/{id}"));
+    Ok(id)
+}
+
+/// `POST /api/open_direct`: the direct room with the user named `username` (the same room
+/// every time).
+#[server(endpoint = "open_direct")]
+pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    let other = state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    if other.id == me.user_id {
+        return Err(ApiError::NotAllowed);
+    }
+    let id = state.store.open_direct(me.user_id, other.id).await?;
+    leptos_axum::redirect(&format!("/rooms/{id}"));
+    Ok(id)
+}
+
+/// `POST /api/join_room`: joins a public group room.
+#[server(endpoint = "join_room")]
+pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
+    use crate::server::context;
+    use crate::server::store::JoinOutcome;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    match state.store.join_public(me.user_id, room_id).await? {
+        JoinOutcome::Joined => {
+            leptos_axum::redirect(&format!("/rooms/{room_id}"));
+            Ok(())
+        }
+        JoinOutcome::NotAllowed => Err(ApiError::RoomNotFound),
+    }
+}
+
+/// `POST /api/invite`: adds the user named `username` to a group room the caller is in.
+#[server(endpoint = "invite")]
+pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
+    use crate::server::context;
+    use crate::server::store::InviteOutcome;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    let invitee = state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    match state.store.invite(me.user_id, room_id, invitee.id).await? {
+        InviteOutcome::Added => Ok(()),
+        InviteOutcome::NotAllowed => Err(ApiError::NotAllowed),
+    }
+}
+
+/// `POST /api/load_room`: the room and its latest page of messages, for members only.
+#[server(endpoint = "load_room")]
+pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    let room = state
+        .store
+        .room_for(me.user_id, room_id)
+        .await?
+        .ok_or(ApiError::RoomNotFound)?;
+    let messages = state
+        .store
+        .latest(room_id, state.config.history_page)
+        .await?;
+    Ok(RoomPage {
+        room,
+        me: crate::model::Me {
+            user_id: me.user_id,
+            username: me.username,
+            display_name: me.display_name,
+        },
+        messages,
+        epoch: state.store.epoch().to_owned(),
+    })
+}
+
+/// `POST /api/older_messages`: the page of messages before `before_seq`, for members only.
+#[server(endpoint = "older_messages")]
+pub async fn older_messages(room_id: RoomId, before_seq: Seq) -> Result<Vec<Message>, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    if !state.store.is_member(room_id, me.user_id).await? {
+        return Err(ApiError::RoomNotFound);
+    }
+    Ok(state
+        .store
+        .before(room_id, before_seq, state.config.history_page)
+        .await?)
+}

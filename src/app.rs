@@ -1,0 +1,71 @@
+//! The HTML shell, `<App/>` and its routes.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::client::Chat;
+use crate::components::{
+    ConnectionBanner, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage, TopBar,
+};
+
+/// The document around `<App/>`, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Whether the page has hydrated (the WASM runs). Provided as context.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
+/// The application: session, chat client, and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session = Session::provide();
+    let chat = Chat::new();
+    provide_context(chat);
+    let (hydrated, set_hydrated) = signal(false);
+    provide_context(Hydrated(hydrated));
+    // Effects run only in the browser: this is where the WASM takes over.
+    Effect::new(move |_| set_hydrated.set(true));
+    Effect::new(move |_| {
+        if session.signed_in() {
+            chat.connect();
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/parlor.css" />
+        <Title text="Parlor" />
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <TopBar />
+                <ConnectionBanner />
+                <main>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=HomePage />
+                        <Route path=path!("/signin") view=SignInPage />
+                        <Route path=path!("/signup") view=SignUpPage />
+                        <Route path=path!("/rooms/:id") view=RoomPage />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

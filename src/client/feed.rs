@@ -1,0 +1,200 @@
+//! One room as the browser holds it: stored messages by `seq`, the outbox of sends not yet
+//! acknowledged, presence, and join/leave notices.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::protocol::{Ack, Message, PresenceUser, RoomId, Seq, UserId};
+
+/// A message the user sent that the server has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pending {
+    pub client_msg_id: String,
+    pub body: String,
+    pub state: PendingState,
+}
+
+/// Where a pending message stands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PendingState {
+    Sending,
+    Failed(String),
+}
+
+/// A presence change shown in the log, placed after the message it followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub after_seq: Seq,
+    pub name: String,
+    pub joined: bool,
+}
+
+/// One room's live state. Reference-counted signals, so it outlives the page that shows it.
+#[derive(Clone)]
+pub struct Feed {
+    pub room_id: RoomId,
+    /// Stored messages, ascending by `seq`, each `seq` once.
+    pub messages: ArcRwSignal<Vec<Message>>,
+    /// Sends not yet acknowledged, in the order they were made.
+    pub pending: ArcRwSignal<Vec<Pending>>,
+    /// Who has the room open; `None` until the server has said.
+    pub online: ArcRwSignal<Option<Vec<PresenceUser>>>,
+    pub notices: ArcRwSignal<Vec<Notice>>,
+    /// The highest `seq` known from elsewhere (the room list) when no message is held.
+    floor: ArcRwSignal<Seq>,
+    notice_ids: Arc<AtomicU64>,
+}
+
+impl Feed {
+    pub fn new(room_id: RoomId) -> Feed {
+        Feed {
+            room_id,
+            messages: ArcRwSignal::new(Vec::new()),
+            pending: ArcRwSignal::new(Vec::new()),
+            online: ArcRwSignal::new(None),
+            notices: ArcRwSignal::new(Vec::new()),
+            floor: ArcRwSignal::new(0),
+            notice_ids: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// The cursor to resume from: the highest `seq` held.
+    pub fn last_seq(&self) -> Seq {
+        let held = self
+            .messages
+            .with_untracked(|m| m.last().map_or(0, |m| m.seq));
+        held.max(self.floor.get_untracked())
+    }
+
+    /// Notes that everything up to `seq` is known (used by the room list).
+    pub fn note_seen(&self, seq: Seq) {
+        if seq > self.floor.get_untracked() {
+            self.floor.set(seq);
+        }
+    }
+
+    /// Inserts stored messages in `seq` order, ignoring those already held, and retires the
+    /// pending sends they confirm.
+    pub fn merge(&self, incoming: &[Message]) {
+        if incoming.is_empty() {
+            return;
+        }
+        self.messages.update(|held| {
+            for m in incoming {
+                if let Err(at) = held.binary_search_by_key(&m.seq, |h| h.seq) {
+                    held.insert(at, m.clone());
+                }
+            }
+        });
+        let confirmed = |p: &Pending| incoming.iter().any(|m| m.client_msg_id == p.client_msg_id);
+        if self.pending.with_untracked(|p| p.iter().any(confirmed)) {
+            self.pending.update(|p| p.retain(|p| !confirmed(p)));
+        }
+    }
+
+    /// Replaces everything held (after a reset) with a fresh latest page.
+    pub fn replace(&self, latest: Vec<Message>) {
+        self.floor.set(0);
+        self.messages.set(Vec::new());
+        self.merge(&latest);
+    }
+
+    /// Adds a send to the outbox.
+    pub fn push_pending(&self, client_msg_id: String, body: String) {
+        self.pending.update(|p| {
+            p.push(Pending {
+                client_msg_id,
+                body,
+                state: PendingState::Sending,
+            })
+        });
+    }
+
+    /// The sends still to (re)send, in order.
+    pub fn unsent(&self) -> Vec<Pending> {
+        self.pending.with_untracked(|p| {
+            p.iter()
+                .filter(|p| p.state == PendingState::Sending)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Turns an acknowledged send into the stored message it became.
+    pub fn ack(&self, ack: &Ack, sender_id: UserId, sender_name: &str) {
+        let body = self.pending.with_untracked(|p| {
+            p.iter()
+                .find(|p| p.client_msg_id == ack.client_msg_id)
+                .map(|p| p.body.clone())
+        });
+        if let Some(body) = body {
+            self.merge(&[Message {
+                id: ack.id,
+                room_id: ack.room_id,
+                seq: ack.seq,
+                sender_id,
+                sender_name: sender_name.to_owned(),
+                client_msg_id: ack.client_msg_id.clone(),
+                body,
+                created_at: ack.created_at,
+            }]);
+        }
+    }
+
+    /// Marks a send as failed, with the reason to show.
+    pub fn fail(&self, client_msg_id: &str, reason: String) {
+        self.pending.update(|p| {
+            if let Some(p) = p.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
+                p.state = PendingState::Failed(reason.clone());
+            }
+        });
+    }
+
+    /// Puts a failed send back in the queue.
+    pub fn retry(&self, client_msg_id: &str) {
+        self.pending.update(|p| {
+            if let Some(p) = p.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
+                p.state = PendingState::Sending;
+            }
+        });
+    }
+
+    /// Drops a send from the outbox.
+    pub fn discard(&self, client_msg_id: &str) {
+        self.pending
+            .update(|p| p.retain(|p| p.client_msg_id != client_msg_id));
+    }
+
+    /// Applies a presence snapshot; changes after the first become notices.
+    pub fn set_presence(&self, online: Vec<PresenceUser>) {
+        let before = self.online.get_untracked();
+        if let Some(before) = before {
+            let after_seq = self.last_seq();
+            let next_notice = || self.notice_ids.fetch_add(1, Ordering::Relaxed);
+            let mut notices = Vec::new();
+            for u in online.iter().filter(|u| !before.contains(u)) {
+                notices.push(Notice {
+                    id: next_notice(),
+                    after_seq,
+                    name: u.display_name.clone(),
+                    joined: true,
+                });
+            }
+            for u in before.iter().filter(|u| !online.contains(u)) {
+                notices.push(Notice {
+                    id: next_notice(),
+                    after_seq,
+                    name: u.display_name.clone(),
+                    joined: false,
+                });
+            }
+            if !notices.is_empty() {
+                self.notices.update(|n| n.extend(notices));
+            }
+        }
+        self.online.set(Some(online));
+    }
+}

@@ -1,0 +1,191 @@
+//! The browser's side of the chat.
+//!
+//! [`Chat`] is shared code (pages render with it on the server too): per-room [`Feed`]s,
+//! the connection status, and the commands the pages give. Only `socket` (feature
+//! `hydrate`) touches the browser's WebSocket; it is started once the user is signed in.
+
+mod feed;
+#[cfg(feature = "hydrate")]
+mod socket;
+pub mod time;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+pub use feed::{Feed, Notice, Pending, PendingState};
+
+use crate::protocol::{RoomId, Seq, UserId};
+
+/// The state of the connection, as the banner shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnStatus {
+    /// Not started (server rendering, or signed out).
+    Idle,
+    /// Opening the first connection.
+    Connecting,
+    /// Connected and caught up.
+    Live,
+    /// The connection was lost; retrying with backoff.
+    Reconnecting,
+}
+
+/// What the pages ask of the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Receive a room's messages from the feed's cursor on.
+    Watch(RoomId),
+    /// Watch a room again from its (new) cursor, after a reset.
+    Rewatch(RoomId),
+    /// Count the user as present in a watched room.
+    Enter(RoomId),
+    Exit(RoomId),
+    /// Send the pending message with this `client_msg_id`.
+    Send(RoomId, String),
+}
+
+type CommandSink = Arc<dyn Fn(Command) + Send + Sync>;
+
+/// The chat client, provided as context by `<App/>`; `Copy`.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub status: RwSignal<ConnStatus>,
+    /// The signed-in user as the socket's `hello` named them.
+    pub me: RwSignal<Option<(UserId, String)>>,
+    /// The epoch the held cursors come from.
+    pub epoch: RwSignal<Option<String>>,
+    feeds: StoredValue<HashMap<RoomId, Feed>>,
+    sink: StoredValue<Option<CommandSink>>,
+}
+
+impl Default for Chat {
+    fn default() -> Self {
+        Chat::new()
+    }
+}
+
+impl Chat {
+    pub fn new() -> Chat {
+        Chat {
+            status: RwSignal::new(ConnStatus::Idle),
+            me: RwSignal::new(None),
+            epoch: RwSignal::new(None),
+            feeds: StoredValue::new(HashMap::new()),
+            sink: StoredValue::new(None),
+        }
+    }
+
+    /// Starts the connection (in the browser only; once).
+    pub fn connect(self) {
+        #[cfg(feature = "hydrate")]
+        if self.sink.with_value(Option::is_none) {
+            socket::start(self);
+        }
+    }
+
+    /// The feed of a room, created on first use.
+    pub fn feed(&self, room: RoomId) -> Feed {
+        self.feeds
+            .with_value(|f| f.get(&room).cloned())
+            .unwrap_or_else(|| {
+                let feed = Feed::new(room);
+                self.feeds.update_value(|f| {
+                    f.insert(room, feed.clone());
+                });
+                feed
+            })
+    }
+
+    /// Every feed held, in no order.
+    pub fn feeds(&self) -> Vec<Feed> {
+        self.feeds.with_value(|f| f.values().cloned().collect())
+    }
+
+    /// Notes the epoch of data loaded over HTTP.
+    pub fn note_epoch(&self, epoch: &str) {
+        if self.epoch.with_untracked(|e| e.as_deref() != Some(epoch)) {
+            self.epoch.set(Some(epoch.to_owned()));
+        }
+    }
+
+    /// Watches a room, knowing everything up to `seen`.
+    pub fn watch(&self, room: RoomId, seen: Seq) {
+        self.feed(room).note_seen(seen);
+        self.command(Command::Watch(room));
+    }
+
+    pub fn enter(&self, room: RoomId) {
+        self.command(Command::Enter(room));
+    }
+
+    pub fn exit(&self, room: RoomId) {
+        self.command(Command::Exit(room));
+    }
+
+    /// Queues a message: shown at once as sending, sent when connected, retried with the
+    /// same `client_msg_id` until acknowledged.
+    pub fn send_message(&self, room: RoomId, body: String) {
+        let id = new_client_msg_id();
+        self.feed(room).push_pending(id.clone(), body);
+        self.command(Command::Send(room, id));
+    }
+
+    /// Sends a failed message again, with its original `client_msg_id`.
+    pub fn retry(&self, room: RoomId, client_msg_id: String) {
+        self.feed(room).retry(&client_msg_id);
+        self.command(Command::Send(room, client_msg_id));
+    }
+
+    fn command(&self, command: Command) {
+        if let Some(sink) = self.sink.get_value() {
+            sink(command);
+        }
+    }
+}
+
+/// A random UUID (version 4) for a new message.
+fn new_client_msg_id() -> String {
+    let mut b = random_bytes();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(feature = "hydrate")]
+fn random_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        // getRandomValues works in insecure contexts too, unlike randomUUID.
+        let _ = crypto.get_random_values_with_u8_array(&mut b);
+    }
+    b
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn random_bytes() -> [u8; 16] {
+    // Messages are only composed in the browser; the server never calls this for real.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    nanos.to_le_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_msg_ids_are_uuids() {
+        let id = super::new_client_msg_id();
+        assert!(crate::protocol::is_uuid(&id), "{id}");
+        assert_eq!(&id[14..15], "4");
+    }
+}

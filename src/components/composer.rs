@@ -1,0 +1,64 @@
+//! The composer: Enter sends, Shift+Enter breaks the line, and Enter while an IME is
+//! composing (Korean, Japanese, Chinese input) never sends.
+
+use leptos::ev::KeyboardEvent;
+use leptos::html::Textarea;
+use leptos::prelude::*;
+
+use crate::app::Hydrated;
+use crate::client::Chat;
+use crate::protocol::RoomId;
+
+/// The message box of a room.
+#[component]
+pub fn Composer(room: RoomId) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let Hydrated(hydrated) = expect_context::<Hydrated>();
+    let input = NodeRef::<Textarea>::new();
+    let send = move || {
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let text = el.value();
+        let body = text.trim();
+        if !body.is_empty() {
+            chat.send_message(room, body.to_owned());
+        }
+        el.set_value("");
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() != "Enter" || ev.shift_key() {
+            return;
+        }
+        // The Enter that commits an IME composition reports isComposing (or keyCode 229 in
+        // browsers that fire keydown after compositionend); it must not send.
+        #[allow(deprecated, reason = "keyCode 229 is the portable IME signal")]
+        let composing = ev.is_composing() || ev.key_code() == 229;
+        if composing {
+            return;
+        }
+        ev.prevent_default();
+        send();
+    };
+    view! {
+        <form
+            class="composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                send();
+            }
+        >
+            <textarea
+                node_ref=input
+                rows="1"
+                placeholder="Write a message…"
+                aria-label="Message"
+                maxlength="4000"
+                on:keydown=on_keydown
+            ></textarea>
+            <button type="submit" disabled=move || !hydrated.get()>
+                "Send"
+            </button>
+        </form>
+    }
+}

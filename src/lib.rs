@@ -1,0 +1,37 @@
+//! # Parlor
+//!
+//! Real-time chat for a Q&A platform: one Leptos app. An axum server stores messages in
+//! SQLite and pushes them over a WebSocket to everyone in the room; a WASM client renders
+//! rooms reactively.
+//!
+//! ## Layout
+//! - [`protocol`]: the `/ws` frames, shared by both halves (see `docs/protocol.md`);
+//! - [`model`]: users and rooms as pages see them;
+//! - [`api`]: server functions, the HTTP API of the pages;
+//! - [`app`]: the HTML shell, `<App/>` and its routes;
+//! - [`components`]: one component per file;
+//! - [`client`]: the browser's chat state; its `socket` is the only browser WebSocket code;
+//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, router.
+//!
+//! ## The path of a message
+//! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →
+//! `server::ws` checks it → `server::writer` commits it in a batch with the room's next
+//! `seq` → `server::hub` fans the stored row out to every watcher → `ack` to the sender →
+//! each browser's [`client::Feed`] inserts it by `seq`.
+
+pub mod api;
+pub mod app;
+pub mod client;
+pub mod components;
+pub mod model;
+pub mod protocol;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The WASM entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,47 @@
+//! Shared types of the HTTP side (server functions): users and rooms as pages show them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{Message, RoomId, Seq, UserId};
+
+/// The signed-in user, as the pages know them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// `group` rooms have a name and many members; `direct` rooms are between exactly two users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Group,
+    Direct,
+}
+
+/// A room as the room list and the room header show it, from one user's point of view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    /// The group's name, or the other person's display name for a direct room.
+    pub name: String,
+    pub is_public: bool,
+    /// Whether the viewer is a member (non-members see only public rooms they may join).
+    pub is_member: bool,
+    pub last_seq: Seq,
+    pub last_message: Option<Message>,
+}
+
+/// What the room view needs for its first paint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomPage {
+    pub room: RoomSummary,
+    /// The viewer, so the first paint can put their own bubbles on the right.
+    pub me: Me,
+    /// The latest messages, ascending by `seq`.
+    pub messages: Vec<Message>,
+    /// The store's epoch, which the cursors of these messages belong to.
+    pub epoch: String,
+}

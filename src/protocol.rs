@@ -1,0 +1,246 @@
+//! The wire: every frame that crosses `/ws`, shared by the server and the browser.
+//!
+//! Frames are JSON text frames, internally tagged by `"type"` (snake_case). The full
+//! description, with examples, error codes and close codes, is `docs/protocol.md`; keep the two
+//! in step.
+//!
+//! Rules the types encode:
+//! - order is the per-room `seq`, never a clock; `created_at` is for display only;
+//! - a send carries the client's own `client_msg_id`, so a retry is recognised and answered
+//!   with the original [`Ack`];
+//! - what is broadcast is the stored row ([`Message`]).
+
+use serde::{Deserialize, Serialize};
+
+/// A room's primary key.
+pub type RoomId = i64;
+/// A user's primary key.
+pub type UserId = i64;
+/// A position in one room's gap-free sequence, starting at 1.
+pub type Seq = i64;
+
+/// A stored chat message, exactly as the store committed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub sender_id: UserId,
+    pub sender_name: String,
+    pub client_msg_id: String,
+    pub body: String,
+    /// Milliseconds since the Unix epoch, server clock. Display only.
+    pub created_at: i64,
+}
+
+/// Where a client is in one room: it holds every message with `seq <= after_seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomCursor {
+    pub room_id: RoomId,
+    pub after_seq: Seq,
+}
+
+/// A user who has a room open, as shown in presence lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceUser {
+    pub user_id: UserId,
+    pub display_name: String,
+}
+
+/// Frames a client sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Subscribe to rooms. For each, the server subscribes first, then sends every message
+    /// after `after_seq`, then `caught_up`, then live messages. `epoch` is the server epoch the
+    /// cursors come from (from `hello`); a different epoch makes the server answer `reset`.
+    Watch {
+        rooms: Vec<RoomCursor>,
+        #[serde(default)]
+        epoch: Option<String>,
+    },
+    /// Stop receiving a room's messages.
+    Unwatch { room_ids: Vec<RoomId> },
+    /// The user has this (watched) room open: count them in its presence.
+    Enter { room_id: RoomId },
+    /// The user closed the room view.
+    Exit { room_id: RoomId },
+    /// Store a message. Answered by `ack` after the commit, or by `error`.
+    Send {
+        room_id: RoomId,
+        client_msg_id: String,
+        body: String,
+    },
+    /// Application-level heartbeat; answered by `pong`. (A struct variant, so that
+    /// unknown fields are refused like everywhere else.)
+    Ping {},
+}
+
+/// The answer to a `send`, sent only after the message is committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub client_msg_id: String,
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub id: i64,
+    pub created_at: i64,
+}
+
+impl From<&Message> for Ack {
+    fn from(m: &Message) -> Self {
+        Ack {
+            client_msg_id: m.client_msg_id.clone(),
+            room_id: m.room_id,
+            seq: m.seq,
+            id: m.id,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame on every connection.
+    Hello {
+        user_id: UserId,
+        display_name: String,
+        /// Identity of the server's store; cursors are only valid within one epoch.
+        epoch: String,
+    },
+    /// A stored message, missed or live.
+    Message(Message),
+    /// Everything up to `last_seq` has been sent for this room; what follows is live.
+    CaughtUp {
+        room_id: RoomId,
+        last_seq: Seq,
+    },
+    /// Who has the room open now, after any change.
+    Presence {
+        room_id: RoomId,
+        online: Vec<PresenceUser>,
+    },
+    Ack(Ack),
+    /// The cursor cannot be resumed: load the room afresh (latest page) and watch again.
+    Reset {
+        room_id: RoomId,
+        reason: ResetReason,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<RoomId>,
+    },
+    Pong,
+}
+
+/// Why a cursor cannot be resumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// The cursor comes from another store (restored or replaced database).
+    EpochChanged,
+    /// More messages were missed than the server replays on resume.
+    GapTooLarge,
+    /// The cursor is ahead of the room's last message.
+    AheadOfRoom,
+}
+
+/// A small code that crosses the wire; the detail stays in the server log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON of a known type.
+    BadFrame,
+    /// The user is not a member of the room (or it does not exist).
+    NotMember,
+    /// The room is not watched on this connection.
+    NotWatching,
+    /// The body is empty after trimming.
+    EmptyBody,
+    /// The body is longer than `max_body_chars`.
+    BodyTooLong,
+    /// `client_msg_id` is not a UUID.
+    InvalidClientMsgId,
+    /// The store could not commit; retry later with the same `client_msg_id`.
+    StoreUnavailable,
+    /// Too many frames; slow down and retry.
+    RateLimited,
+}
+
+impl ErrorCode {
+    /// Whether the same frame may succeed if sent again later.
+    pub fn is_retriable(self) -> bool {
+        matches!(self, ErrorCode::StoreUnavailable | ErrorCode::RateLimited)
+    }
+}
+
+/// WebSocket close codes Parlor uses (besides the standard ones in `docs/protocol.md`).
+pub mod close {
+    /// The session was signed out or revoked. Do not reconnect until signed in again.
+    pub const SESSION_ENDED: u16 = 4001;
+    /// The client fell behind its outbound queue. Reconnect and watch from your cursors.
+    pub const RESYNC: u16 = 4008;
+    /// The server is restarting (standard 1012). Reconnect with backoff.
+    pub const SERVICE_RESTART: u16 = 1012;
+    /// A frame was larger than the limit (standard 1009).
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// Whether `s` is a UUID in its canonical 8-4-4-4-12 hexadecimal text form.
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tagged_snake_case() {
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"send","room_id":3,"client_msg_id":"x","body":"hi"}"#)
+                .expect("valid send");
+        assert_eq!(
+            f,
+            ClientFrame::Send {
+                room_id: 3,
+                client_msg_id: "x".into(),
+                body: "hi".into()
+            }
+        );
+        let ack = ServerFrame::Ack(Ack {
+            client_msg_id: "x".into(),
+            room_id: 3,
+            seq: 7,
+            id: 9,
+            created_at: 1,
+        });
+        let text = serde_json::to_string(&ack).expect("serialises");
+        assert!(text.starts_with(r#"{"type":"ack","#), "{text}");
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_refused() {
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"ping","x":1}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"shout"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>(r#"[1,2]"#).is_err());
+    }
+
+    #[test]
+    fn uuid_shape() {
+        assert!(is_uuid("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!is_uuid("0f8fad5b-d9cb-469f-a165-70867728950"));
+        assert!(!is_uuid("0f8fad5bxd9cb-469f-a165-70867728950e"));
+    }
+}

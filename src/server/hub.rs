@@ -1,0 +1,439 @@
+//! The hub: per-room fan-out in memory. No I/O, no SQL, no WebSocket types beyond the shared
+//! text buffer.
+//!
+//! Rules:
+//! - **Persist, then publish.** The hub only ever carries stored rows (published by the
+//!   writer after the commit) and presence snapshots. It never decides order: `seq` does.
+//! - **Serialise once.** A frame is serialised by the publisher; every recipient gets a clone
+//!   of the same shared buffer.
+//! - **Bounded queues.** Each connection has a queue of `outbound_queue` frames. A connection
+//!   whose queue is full is told to close with the resync code (4008) and is removed from
+//!   every room. It is never skipped silently and never blocks the room.
+//! - **No lock across `.await`.** The state sits behind a `std::sync::Mutex`; no method here
+//!   is async, so the lock cannot be held across an await point.
+//! - **Subscribe before catching up.** A connection watches a room before it reads what it
+//!   missed, so no message falls between the history and the live stream; the connection
+//!   drops live frames whose `seq` it has already sent.
+//! - **Presence is per user, not per socket.** A user with two tabs in a room is one entry,
+//!   announced when the first tab enters and removed when the last one leaves.
+//!
+//! A cross-node bus would call [`Hub::publish_message`] with rows stored by other nodes; nothing
+//! else changes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::protocol::{close, Message, PresenceUser, RoomId, Seq, ServerFrame, UserId};
+
+/// An immutable, cheaply cloned UTF-8 buffer: one serialised frame shared by all recipients.
+pub type SharedText = axum::extract::ws::Utf8Bytes;
+
+/// A connection's identity inside the hub.
+pub type ConnId = u64;
+
+/// One frame on its way to one connection.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub room_id: RoomId,
+    /// The message's `seq`, so the connection can drop what it already sent; `None` for
+    /// frames outside the sequence (presence).
+    pub seq: Option<Seq>,
+    pub text: SharedText,
+}
+
+/// Why the hub asks a connection to close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The outbound queue overflowed: the client must resume from its cursors.
+    Resync,
+    /// The session was signed out.
+    SessionEnded,
+    /// The server is shutting down.
+    Restart,
+}
+
+impl CloseReason {
+    /// The WebSocket close code documented in `docs/protocol.md`.
+    pub fn code(self) -> u16 {
+        match self {
+            CloseReason::Resync => close::RESYNC,
+            CloseReason::SessionEnded => close::SESSION_ENDED,
+            CloseReason::Restart => close::SERVICE_RESTART,
+        }
+    }
+}
+
+/// The connection's end of its registration: its queue and its close signal.
+pub struct Registration {
+    pub id: ConnId,
+    pub outbound: mpsc::Receiver<Delivery>,
+    pub close: watch::Receiver<Option<CloseReason>>,
+}
+
+struct Conn {
+    user: PresenceUser,
+    session_id: i64,
+    tx: mpsc::Sender<Delivery>,
+    close: watch::Sender<Option<CloseReason>>,
+    watching: HashSet<RoomId>,
+    present: HashSet<RoomId>,
+}
+
+#[derive(Default)]
+struct Room {
+    watchers: HashSet<ConnId>,
+    /// user → (display name, number of that user's connections present).
+    present: BTreeMap<UserId, (String, usize)>,
+}
+
+#[derive(Default)]
+struct State {
+    conns: HashMap<ConnId, Conn>,
+    rooms: HashMap<RoomId, Room>,
+}
+
+/// Per-room fan-out and presence. Shared as `Arc<Hub>`.
+pub struct Hub {
+    state: Mutex<State>,
+    next_id: AtomicU64,
+    queue: usize,
+}
+
+impl Hub {
+    /// A hub whose connections each queue at most `queue` frames.
+    pub fn new(queue: usize) -> Hub {
+        Hub {
+            state: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            queue: queue.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain maps behind, still consistent enough
+        // to keep serving; recover rather than take the whole server down.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a connection of `user` in session `session_id`.
+    pub fn connect(&self, user: PresenceUser, session_id: i64) -> Registration {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, outbound) = mpsc::channel(self.queue);
+        let (close_tx, close) = watch::channel(None);
+        self.lock().conns.insert(
+            id,
+            Conn {
+                user,
+                session_id,
+                tx,
+                close: close_tx,
+                watching: HashSet::new(),
+                present: HashSet::new(),
+            },
+        );
+        Registration {
+            id,
+            outbound,
+            close,
+        }
+    }
+
+    /// Removes a connection from every room, announcing presence changes.
+    pub fn disconnect(&self, id: ConnId) {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.remove(&id) else {
+            return;
+        };
+        for room in &conn.watching {
+            if let Some(r) = state.rooms.get_mut(room) {
+                r.watchers.remove(&id);
+            }
+        }
+        for room in conn.present {
+            leave_presence(&mut state, room, conn.user.user_id);
+        }
+        state
+            .rooms
+            .retain(|_, r| !r.watchers.is_empty() || !r.present.is_empty());
+    }
+
+    /// Starts delivering `room`'s frames to the connection, and sends it the room's presence.
+    /// The caller has checked membership.
+    pub fn watch(&self, id: ConnId, room: RoomId) {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.get_mut(&id) else {
+            return;
+        };
+        conn.watching.insert(room);
+        state.rooms.entry(room).or_default().watchers.insert(id);
+        let snapshot = presence_frame(&state, room);
+        deliver_to(&mut state, id, snapshot);
+    }
+
+    /// Stops delivering `room` to the connection (and leaves its presence).
+    pub fn unwatch(&self, id: ConnId, room: RoomId) {
+        self.exit(id, room);
+        let mut state = self.lock();
+        if let Some(conn) = state.conns.get_mut(&id) {
+            conn.watching.remove(&room);
+        }
+        if let Some(r) = state.rooms.get_mut(&room) {
+            r.watchers.remove(&id);
+        }
+    }
+
+    /// Whether the connection watches `room`.
+    pub fn is_watching(&self, id: ConnId, room: RoomId) -> bool {
+        self.lock()
+            .conns
+            .get(&id)
+            .is_some_and(|c| c.watching.contains(&room))
+    }
+
+    /// Marks the connection's user present in a watched room. Announces only when the user
+    /// was not present through another connection.
+    pub fn enter(&self, id: ConnId, room: RoomId) -> bool {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.get_mut(&id) else {
+            return false;
+        };
+        if !conn.watching.contains(&room) {
+            return false;
+        }
+        if !conn.present.insert(room) {
+            return true;
+        }
+        let user = conn.user.clone();
+        let entry = state.rooms.entry(room).or_default();
+        let slot = entry
+            .present
+            .entry(user.user_id)
+            .or_insert((user.display_name, 0));
+        slot.1 += 1;
+        if slot.1 == 1 {
+            broadcast_presence(&mut state, room);
+        }
+        true
+    }
+
+    /// Removes the connection's presence from a room.
+    pub fn exit(&self, id: ConnId, room: RoomId) {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.get_mut(&id) else {
+            return;
+        };
+        if conn.present.remove(&room) {
+            let user = conn.user.user_id;
+            leave_presence(&mut state, room, user);
+        }
+    }
+
+    /// Delivers a stored message to every watcher of its room.
+    pub fn publish_message(&self, message: &Message) {
+        let frame = ServerFrame::Message(message.clone());
+        let delivery = Delivery {
+            room_id: message.room_id,
+            seq: Some(message.seq),
+            text: serialise(&frame),
+        };
+        let mut state = self.lock();
+        deliver_room(&mut state, delivery);
+    }
+
+    /// Closes every connection of a session (sign-out).
+    pub fn end_session(&self, session_id: i64) {
+        for conn in self.lock().conns.values() {
+            if conn.session_id == session_id {
+                conn.close.send_replace(Some(CloseReason::SessionEnded));
+            }
+        }
+    }
+
+    /// Asks every connection to close (shutdown).
+    pub fn close_all(&self, reason: CloseReason) {
+        for conn in self.lock().conns.values() {
+            conn.close.send_replace(Some(reason));
+        }
+    }
+
+    /// Number of registered connections.
+    pub fn connections(&self) -> usize {
+        self.lock().conns.len()
+    }
+}
+
+/// Serialises a frame once, for sharing.
+pub fn serialise(frame: &ServerFrame) -> SharedText {
+    // Serialising these plain structs cannot fail: no maps with non-string keys, no
+    // fallible Serialize impls.
+    serde_json::to_string(frame)
+        .unwrap_or_else(|e| unreachable!("server frames always serialise: {e}"))
+        .into()
+}
+
+fn leave_presence(state: &mut State, room: RoomId, user: UserId) {
+    let Some(r) = state.rooms.get_mut(&room) else {
+        return;
+    };
+    let Some(slot) = r.present.get_mut(&user) else {
+        return;
+    };
+    slot.1 -= 1;
+    if slot.1 == 0 {
+        r.present.remove(&user);
+        broadcast_presence(state, room);
+    }
+}
+
+fn presence_frame(state: &State, room: RoomId) -> Delivery {
+    let online = state
+        .rooms
+        .get(&room)
+        .map(|r| {
+            r.present
+                .iter()
+                .map(|(id, (name, _))| PresenceUser {
+                    user_id: *id,
+                    display_name: name.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Delivery {
+        room_id: room,
+        seq: None,
+        text: serialise(&ServerFrame::Presence {
+            room_id: room,
+            online,
+        }),
+    }
+}
+
+fn broadcast_presence(state: &mut State, room: RoomId) {
+    let frame = presence_frame(state, room);
+    deliver_room(state, frame);
+}
+
+fn deliver_room(state: &mut State, delivery: Delivery) {
+    let State { conns, rooms } = state;
+    let Some(room) = rooms.get(&delivery.room_id) else {
+        return;
+    };
+    for id in &room.watchers {
+        if let Some(conn) = conns.get(id) {
+            offer(conn, delivery.clone());
+        }
+    }
+}
+
+fn deliver_to(state: &mut State, id: ConnId, delivery: Delivery) {
+    if let Some(conn) = state.conns.get(&id) {
+        offer(conn, delivery);
+    }
+}
+
+/// Queues a frame, or tells a connection whose queue is full to resync.
+fn offer(conn: &Conn, delivery: Delivery) {
+    if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(delivery) {
+        conn.close.send_replace(Some(CloseReason::Resync));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: UserId) -> PresenceUser {
+        PresenceUser {
+            user_id: id,
+            display_name: format!("u{id}"),
+        }
+    }
+
+    fn message(room: RoomId, seq: Seq) -> Message {
+        Message {
+            id: seq,
+            room_id: room,
+            seq,
+            sender_id: 1,
+            sender_name: "u1".into(),
+            client_msg_id: format!("m{seq}"),
+            body: "hi".into(),
+            created_at: 0,
+        }
+    }
+
+    fn drain(reg: &mut Registration) -> Vec<ServerFrame> {
+        std::iter::from_fn(|| reg.outbound.try_recv().ok())
+            .map(|d| serde_json::from_str(d.text.as_str()).expect("valid frame"))
+            .collect()
+    }
+
+    #[test]
+    fn two_tabs_of_one_user_are_one_presence_entry() {
+        let hub = Hub::new(16);
+        let mut watcher = hub.connect(user(9), 9);
+        hub.watch(watcher.id, 1);
+        let (tab1, tab2) = (hub.connect(user(2), 2), hub.connect(user(2), 3));
+        for tab in [&tab1, &tab2] {
+            hub.watch(tab.id, 1);
+            assert!(hub.enter(tab.id, 1));
+        }
+        drain(&mut watcher);
+        hub.disconnect(tab1.id);
+        assert!(
+            drain(&mut watcher).is_empty(),
+            "the second tab keeps Bob here"
+        );
+        hub.disconnect(tab2.id);
+        assert_eq!(
+            drain(&mut watcher),
+            [ServerFrame::Presence {
+                room_id: 1,
+                online: vec![]
+            }]
+        );
+    }
+
+    #[test]
+    fn a_full_queue_is_told_to_resync_and_never_blocks_others() {
+        let hub = Hub::new(2);
+        let slow = hub.connect(user(1), 1);
+        let mut fast = hub.connect(user(2), 2);
+        hub.watch(slow.id, 5);
+        hub.watch(fast.id, 5);
+        drain(&mut fast);
+        for seq in 1..=3 {
+            hub.publish_message(&message(5, seq));
+            assert_eq!(drain(&mut fast).len(), 1);
+        }
+        assert_eq!(*slow.close.borrow(), Some(CloseReason::Resync));
+    }
+
+    #[test]
+    fn messages_reach_only_watchers_of_their_room() {
+        let hub = Hub::new(8);
+        let mut a = hub.connect(user(1), 1);
+        let mut b = hub.connect(user(2), 2);
+        hub.watch(a.id, 1);
+        hub.watch(b.id, 2);
+        drain(&mut a);
+        drain(&mut b);
+        hub.publish_message(&message(1, 1));
+        assert_eq!(drain(&mut a), [ServerFrame::Message(message(1, 1))]);
+        assert!(drain(&mut b).is_empty());
+    }
+
+    #[test]
+    fn ending_a_session_closes_only_its_connections() {
+        let hub = Hub::new(8);
+        let a = hub.connect(user(1), 10);
+        let b = hub.connect(user(1), 11);
+        hub.end_session(10);
+        assert_eq!(*a.close.borrow(), Some(CloseReason::SessionEnded));
+        assert_eq!(*b.close.borrow(), None);
+    }
+}

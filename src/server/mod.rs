@@ -1,0 +1,67 @@
+//! The server half (feature `ssr`): config → store → writer → hub → router → serve.
+//!
+//! - [`config`]: `Leptos.toml` and `PARLOR_*` variables;
+//! - [`store`]: every SQL query (SQLite through sqlx);
+//! - [`writer`]: the one task that commits messages in batches, then publishes them;
+//! - [`hub`]: per-room fan-out and presence in memory;
+//! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
+//! - [`auth`]: accounts, passwords, sessions, origin rules;
+//! - [`context`]: what server functions take from the request;
+//! - [`http`]: the router, its middleware and graceful shutdown.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod http;
+pub mod hub;
+pub mod state;
+pub mod store;
+pub mod writer;
+pub mod ws;
+
+use std::sync::Arc;
+
+use leptos::config::{Env, LeptosOptions};
+use tokio::task::JoinHandle;
+
+use self::auth::SignInLimiter;
+use self::config::Config;
+use self::hub::Hub;
+use self::state::AppState;
+use self::store::{Store, StoreError};
+use self::writer::Writer;
+
+pub use self::http::{router, serve};
+
+/// Opens the store and starts the writer. The returned task ends once every clone of the
+/// state is dropped and the writer has stored what it was given.
+pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreError> {
+    let store = Store::open(&config).await?;
+    let hub = Arc::new(Hub::new(config.outbound_queue));
+    let (writer, writer_task) = Writer::spawn(store.clone(), hub.clone(), config.commit_batch);
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") | Ok("dev") => Env::DEV,
+        _ => Env::PROD,
+    };
+    let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3001);
+    let leptos = LeptosOptions::builder()
+        .output_name("parlor")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .reload_port(reload_port)
+        .env(env)
+        .build();
+    let state = AppState {
+        limiter: Arc::new(SignInLimiter::new(config.sign_in_per_minute)),
+        config: Arc::new(config),
+        store,
+        hub,
+        writer,
+        leptos,
+    };
+    Ok((state, writer_task))
+}

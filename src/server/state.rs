@@ -1,0 +1,30 @@
+//! The state every handler shares. Built once in `main` (or a test) and passed in; there are
+//! no globals.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::auth::SignInLimiter;
+use super::config::Config;
+use super::hub::Hub;
+use super::store::Store;
+use super::writer::Writer;
+
+/// Shared handles; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub writer: Writer,
+    pub limiter: Arc<SignInLimiter>,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,110 @@
+//! The store: every SQL query lives under this module.
+//!
+//! The methods speak in the crate's own types ([`crate::protocol`], [`crate::model`]) and
+//! never leak SQLite types, so a Postgres store can stand beside this one behind the same
+//! method set. Each file holds the queries of one table family.
+
+mod accounts;
+mod messages;
+mod rooms;
+mod sessions;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use accounts::{NewUser, UserRow};
+pub use messages::{SendOutcome, SendRequest};
+pub use rooms::{InviteOutcome, JoinOutcome};
+pub use sessions::SessionUser;
+
+use crate::server::config::{Config, Synchronous};
+
+/// What went wrong in the store. The cause is logged at the edge; clients see only
+/// `store_unavailable`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A handle on the SQLite database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    epoch: Arc<str>,
+}
+
+impl Store {
+    /// Opens (creating when missing) the database in WAL mode and runs the migrations.
+    pub async fn open(config: &Config) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(&config.database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match config.synchronous {
+                Synchronous::Full => SqliteSynchronous::Full,
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(config.busy_timeout_secs));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Store::from_pool(pool).await
+    }
+
+    /// Wraps an open pool (tests get theirs from `#[sqlx::test]`) and runs the migrations.
+    pub async fn from_pool(pool: SqlitePool) -> Result<Store, StoreError> {
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let epoch: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+            .fetch_one(&pool)
+            .await?;
+        Ok(Store {
+            pool,
+            epoch: epoch.into(),
+        })
+    }
+
+    /// The identity of this database: cursors from another epoch are not resumable.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch, for `created_at` columns (display only).
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Whether a database error is a UNIQUE constraint violation.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

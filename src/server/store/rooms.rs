@@ -1,0 +1,299 @@
+//! Queries on `rooms` and `members`: who may read and write where.
+
+use super::{now_ms, Store, StoreError};
+use crate::model::{RoomKind, RoomSummary};
+use crate::protocol::{Message, RoomId, UserId};
+
+/// The result of joining a public room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Joined,
+    /// The room does not exist, is private, or is a direct room.
+    NotAllowed,
+}
+
+/// The result of inviting a user into a group room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InviteOutcome {
+    Added,
+    /// The inviter is not a member of that group room.
+    NotAllowed,
+}
+
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: RoomId,
+    kind: String,
+    name: String,
+    is_public: bool,
+    is_member: bool,
+    last_seq: i64,
+    msg_id: Option<i64>,
+    sender_id: Option<UserId>,
+    sender_name: Option<String>,
+    client_msg_id: Option<String>,
+    body: Option<String>,
+    created_at: Option<i64>,
+}
+
+impl From<RoomRow> for RoomSummary {
+    fn from(r: RoomRow) -> RoomSummary {
+        let last_message = match (r.is_member, r.msg_id, r.sender_id) {
+            (true, Some(id), Some(sender_id)) => Some(Message {
+                id,
+                room_id: r.id,
+                seq: r.last_seq,
+                sender_id,
+                sender_name: r.sender_name.unwrap_or_default(),
+                client_msg_id: r.client_msg_id.unwrap_or_default(),
+                body: r.body.unwrap_or_default(),
+                created_at: r.created_at.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        RoomSummary {
+            id: r.id,
+            kind: if r.kind == "direct" {
+                RoomKind::Direct
+            } else {
+                RoomKind::Group
+            },
+            name: r.name,
+            is_public: r.is_public,
+            is_member: r.is_member,
+            last_seq: r.last_seq,
+            last_message,
+        }
+    }
+}
+
+/// Rooms as `viewer` sees them; the caller adds the WHERE clause on `r`.
+const ROOM_SELECT: &str = "
+    SELECT r.id, r.kind, r.is_public, r.last_seq,
+           CASE WHEN r.kind = 'direct' THEN COALESCE(
+               (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
+                WHERE o.room_id = r.id AND o.user_id <> ?1), r.name)
+           ELSE r.name END AS name,
+           EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
+               AS is_member,
+           lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
+           lm.client_msg_id, lm.body, lm.created_at
+    FROM rooms r
+    LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+    LEFT JOIN users su ON su.id = lm.sender_id";
+
+impl Store {
+    /// Creates a group room with `creator` as its first member.
+    pub async fn create_group(
+        &self,
+        creator: UserId,
+        name: &str,
+        is_public: bool,
+    ) -> Result<RoomId, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let id: RoomId = sqlx::query_scalar(
+            "INSERT INTO rooms (kind, name, is_public, created_by, created_at)
+             VALUES ('group', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(is_public)
+        .bind(creator)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        add_member(&mut tx, id, creator).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The direct room of `a` and `b`, created on first use; both are members.
+    pub async fn open_direct(&self, a: UserId, b: UserId) -> Result<RoomId, StoreError> {
+        let key = format!("{}:{}", a.min(b), a.max(b));
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO rooms (kind, name, direct_key, created_by, created_at)
+             VALUES ('direct', '', ?, ?, ?) ON CONFLICT (direct_key) DO NOTHING",
+        )
+        .bind(&key)
+        .bind(a)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let id: RoomId = sqlx::query_scalar("SELECT id FROM rooms WHERE direct_key = ?")
+            .bind(&key)
+            .fetch_one(&mut *tx)
+            .await?;
+        add_member(&mut tx, id, a).await?;
+        add_member(&mut tx, id, b).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds `user` to a public group room.
+    pub async fn join_public(&self, user: UserId, room: RoomId) -> Result<JoinOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let public: Option<bool> =
+            sqlx::query_scalar("SELECT is_public FROM rooms WHERE id = ? AND kind = 'group'")
+                .bind(room)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if public != Some(true) {
+            return Ok(JoinOutcome::NotAllowed);
+        }
+        add_member(&mut tx, room, user).await?;
+        tx.commit().await?;
+        Ok(JoinOutcome::Joined)
+    }
+
+    /// Adds `invitee` to a group room on the word of `inviter`, who must be a member.
+    pub async fn invite(
+        &self,
+        inviter: UserId,
+        room: RoomId,
+        invitee: UserId,
+    ) -> Result<InviteOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let allowed: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM members m JOIN rooms r ON r.id = m.room_id
+                            WHERE m.room_id = ? AND m.user_id = ? AND r.kind = 'group')",
+        )
+        .bind(room)
+        .bind(inviter)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !allowed {
+            return Ok(InviteOutcome::NotAllowed);
+        }
+        add_member(&mut tx, room, invitee).await?;
+        tx.commit().await?;
+        Ok(InviteOutcome::Added)
+    }
+
+    /// Whether `user` is a member of `room`.
+    pub async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?)",
+        )
+        .bind(room)
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The rooms `viewer` belongs to (most recently active first), then the public rooms
+    /// they may join.
+    pub async fn rooms_for(&self, viewer: UserId) -> Result<Vec<RoomSummary>, StoreError> {
+        let sql = format!(
+            "{ROOM_SELECT}
+             WHERE EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
+                OR (r.kind = 'group' AND r.is_public = 1)
+             ORDER BY is_member DESC, COALESCE(lm.created_at, r.created_at) DESC, r.id DESC"
+        );
+        let rows = sqlx::query_as::<_, RoomRow>(&sql)
+            .bind(viewer)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(RoomSummary::from).collect())
+    }
+
+    /// One room as `viewer` sees it, if they are a member.
+    pub async fn room_for(
+        &self,
+        viewer: UserId,
+        room: RoomId,
+    ) -> Result<Option<RoomSummary>, StoreError> {
+        let sql = format!("{ROOM_SELECT} WHERE r.id = ?2");
+        let row = sqlx::query_as::<_, RoomRow>(&sql)
+            .bind(viewer)
+            .bind(room)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(RoomSummary::from).filter(|r| r.is_member))
+    }
+}
+
+async fn add_member(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    room: RoomId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(room)
+    .bind(user)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::NewUser;
+
+    async fn user(store: &Store, name: &str) -> UserId {
+        store
+            .create_user(NewUser {
+                username: name,
+                display_name: name,
+                password_hash: "x",
+            })
+            .await
+            .expect("query")
+            .expect("new user")
+            .id
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn a_direct_room_opened_twice_is_the_same_room(pool: sqlx::SqlitePool) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let (a, b) = (user(&store, "ann").await, user(&store, "ben").await);
+        let first = store.open_direct(a, b).await.expect("query");
+        let second = store.open_direct(b, a).await.expect("query");
+        assert_eq!(first, second);
+        let seen_by_a = store
+            .room_for(a, first)
+            .await
+            .expect("query")
+            .expect("member");
+        assert_eq!(seen_by_a.name, "ben");
+        assert_eq!(seen_by_a.kind, RoomKind::Direct);
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn private_rooms_need_an_invitation_and_stay_hidden(pool: sqlx::SqlitePool) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let (a, b, c) = (
+            user(&store, "ann").await,
+            user(&store, "ben").await,
+            user(&store, "cat").await,
+        );
+        let secret = store.create_group(a, "secret", false).await.expect("query");
+        let lobby = store.create_group(a, "lobby", true).await.expect("query");
+        let listed: Vec<_> = store.rooms_for(b).await.expect("query");
+        assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), [lobby]);
+        assert!(!listed[0].is_member);
+        assert_eq!(
+            store.join_public(b, secret).await.expect("query"),
+            JoinOutcome::NotAllowed
+        );
+        assert_eq!(
+            store.join_public(b, lobby).await.expect("query"),
+            JoinOutcome::Joined
+        );
+        assert_eq!(
+            store.invite(c, secret, b).await.expect("query"),
+            InviteOutcome::NotAllowed
+        );
+        assert!(!store.is_member(secret, b).await.expect("query"));
+        assert_eq!(
+            store.invite(a, secret, b).await.expect("query"),
+            InviteOutcome::Added
+        );
+        assert!(store.is_member(secret, b).await.expect("query"));
+    }
+}

@@ -1,0 +1,90 @@
+//! Queries on `sessions`. Tokens never reach the database: only their SHA-256.
+
+use super::{now_ms, Store, StoreError};
+use crate::protocol::UserId;
+
+/// A live session and the user it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionUser {
+    pub session_id: i64,
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl Store {
+    /// Stores a new session for `user_id`, valid until `expires_at` (ms).
+    pub async fn create_session(
+        &self,
+        user_id: UserId,
+        token_hash: &[u8],
+        expires_at: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(expires_at)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The user of an unexpired, unrevoked session.
+    pub async fn session_user(&self, token_hash: &[u8]) -> Result<Option<SessionUser>, StoreError> {
+        Ok(sqlx::query_as::<_, SessionUser>(
+            "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Revokes a session; later look-ups of its token find nothing.
+    pub async fn revoke_session(&self, session_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::NewUser;
+
+    #[sqlx::test(migrations = false)]
+    async fn revoked_and_expired_sessions_find_nobody(pool: sqlx::SqlitePool) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let user = store
+            .create_user(NewUser {
+                username: "bob",
+                display_name: "Bob",
+                password_hash: "x",
+            })
+            .await
+            .expect("query")
+            .expect("new user");
+        let live = store
+            .create_session(user.id, b"live", now_ms() + 60_000)
+            .await
+            .expect("query");
+        store
+            .create_session(user.id, b"old", now_ms() - 1)
+            .await
+            .expect("query");
+        let found = store.session_user(b"live").await.expect("query");
+        assert_eq!(found.map(|s| s.user_id), Some(user.id));
+        assert_eq!(store.session_user(b"old").await.expect("query"), None);
+        store.revoke_session(live).await.expect("query");
+        assert_eq!(store.session_user(b"live").await.expect("query"), None);
+    }
+}

@@ -1,0 +1,379 @@
+//! `GET /ws`: the chat socket. The only code that knows WebSockets.
+//!
+//! The upgrade is refused before it happens when the `Origin` is foreign (403) or there is no
+//! valid session (401). After it, one task per connection reads client frames, forwards the
+//! hub's deliveries (feeding every queued frame, then flushing once) and writes acks in the
+//! order the sends arrived. Every frame is described in `docs/protocol.md`.
+
+use std::collections::HashMap;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesOrdered, SplitSink};
+use futures_util::{SinkExt, StreamExt};
+
+use super::auth::{self, origin};
+use super::hub::{serialise, Delivery, Registration};
+use super::state::AppState;
+use super::store::{SendOutcome, SendRequest, SessionUser};
+use super::writer::WriteResult;
+use crate::protocol::{
+    close, is_uuid, Ack, ClientFrame, ErrorCode, PresenceUser, ResetReason, RoomCursor, RoomId,
+    Seq, ServerFrame,
+};
+
+type Sink = SplitSink<WebSocket, WsMessage>;
+
+/// The socket is gone; stop serving it.
+struct Gone;
+
+/// Frames forwarded in one go before a flush.
+const FEED_BATCH: usize = 64;
+
+/// `GET /ws`: checks the origin and the session, then upgrades.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin::allowed(&headers, &state.config.allowed_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let user = match auth::authenticate(&state.store, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "session look-up failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
+        }
+    };
+    let limit = state.config.max_frame_bytes;
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(limit.saturating_mul(4))
+        .on_upgrade(move |socket| Connection::open(state, user).serve(socket))
+}
+
+/// One signed-in socket.
+struct Connection {
+    state: AppState,
+    user: SessionUser,
+    reg: Registration,
+    /// For each watched room, the highest `seq` already sent on this socket.
+    sent: HashMap<RoomId, Seq>,
+}
+
+impl Connection {
+    fn open(state: AppState, user: SessionUser) -> Connection {
+        let presence = PresenceUser {
+            user_id: user.user_id,
+            display_name: user.display_name.clone(),
+        };
+        let reg = state.hub.connect(presence, user.session_id);
+        Connection {
+            state,
+            user,
+            reg,
+            sent: HashMap::new(),
+        }
+    }
+
+    async fn serve(mut self, socket: WebSocket) {
+        let (mut sink, mut stream) = socket.split();
+        let mut acks = FuturesOrdered::new();
+        let hello = ServerFrame::Hello {
+            user_id: self.user.user_id,
+            display_name: self.user.display_name.clone(),
+            epoch: self.state.store.epoch().to_owned(),
+        };
+        let mut result = send(&mut sink, &hello).await;
+        while result.is_ok() {
+            tokio::select! {
+                biased;
+                _ = self.reg.close.changed() => {
+                    let reason = *self.reg.close.borrow_and_update();
+                    if let Some(reason) = reason {
+                        // Answer the sends already committed before saying goodbye.
+                        while let Some((id, room, outcome)) = acks.next().await {
+                            if send(&mut sink, &ack_frame(id, room, outcome)).await.is_err() {
+                                break;
+                            }
+                        }
+                        close_with(&mut sink, reason.code(), "").await;
+                        break;
+                    }
+                }
+                Some((id, room, outcome)) = acks.next(), if !acks.is_empty() => {
+                    result = send(&mut sink, &ack_frame(id, room, outcome)).await;
+                }
+                delivery = self.reg.outbound.recv() => match delivery {
+                    Some(d) => result = self.forward(&mut sink, d).await,
+                    None => break,
+                },
+                incoming = stream.next() => match incoming {
+                    Some(Ok(WsMessage::Text(text))) => {
+                        result = self.handle(&mut sink, &mut acks, text.as_str()).await;
+                    }
+                    Some(Ok(WsMessage::Binary(_))) => {
+                        result = send_error(&mut sink, ErrorCode::BadFrame,
+                            "binary frames are not part of the protocol", None, None).await;
+                    }
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                    Some(Ok(WsMessage::Close(_))) | None => break,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "socket read failed");
+                        close_with(&mut sink, close::TOO_BIG, "frame too large or malformed").await;
+                        break;
+                    }
+                },
+            }
+        }
+        self.state.hub.disconnect(self.reg.id);
+    }
+
+    /// Writes a delivery and whatever else is queued, then flushes once.
+    async fn forward(&mut self, sink: &mut Sink, first: Delivery) -> Result<(), Gone> {
+        let mut next = Some(first);
+        let mut fed = 0;
+        while let Some(d) = next.take() {
+            if self.take(&d) {
+                sink.feed(WsMessage::Text(d.text)).await.map_err(|_| Gone)?;
+            }
+            fed += 1;
+            if fed < FEED_BATCH {
+                next = self.reg.outbound.try_recv().ok();
+            }
+        }
+        sink.flush().await.map_err(|_| Gone)
+    }
+
+    /// Whether a delivery is for a watched room and not yet sent (updating the cursor).
+    fn take(&mut self, d: &Delivery) -> bool {
+        let Some(sent) = self.sent.get_mut(&d.room_id) else {
+            return false;
+        };
+        match d.seq {
+            Some(seq) if seq <= *sent => false,
+            Some(seq) => {
+                *sent = seq;
+                true
+            }
+            None => true,
+        }
+    }
+
+    async fn handle(
+        &mut self,
+        sink: &mut Sink,
+        acks: &mut FuturesOrdered<BoxFuture<'static, AckJob>>,
+        text: &str,
+    ) -> Result<(), Gone> {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let detail = format!("not a valid client frame: {e}");
+                return send_error(sink, ErrorCode::BadFrame, &detail, None, None).await;
+            }
+        };
+        match frame {
+            ClientFrame::Watch { rooms, epoch } => {
+                let same_epoch = epoch.is_none_or(|e| e == self.state.store.epoch());
+                for cursor in rooms {
+                    self.watch(sink, cursor, same_epoch).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Unwatch { room_ids } => {
+                for room in room_ids {
+                    self.state.hub.unwatch(self.reg.id, room);
+                    self.sent.remove(&room);
+                }
+                Ok(())
+            }
+            ClientFrame::Enter { room_id } => {
+                if self.state.hub.enter(self.reg.id, room_id) {
+                    Ok(())
+                } else {
+                    let detail = "enter a room after watching it";
+                    send_error(sink, ErrorCode::NotWatching, detail, None, Some(room_id)).await
+                }
+            }
+            ClientFrame::Exit { room_id } => {
+                self.state.hub.exit(self.reg.id, room_id);
+                Ok(())
+            }
+            ClientFrame::Send {
+                room_id,
+                client_msg_id,
+                body,
+            } => match self.check_send(room_id, &client_msg_id, &body) {
+                Ok(()) => {
+                    let request = SendRequest {
+                        room_id,
+                        sender_id: self.user.user_id,
+                        sender_name: self.user.display_name.clone(),
+                        client_msg_id,
+                        body: body.trim().to_owned(),
+                    };
+                    acks.push_back(Box::pin(submit(self.state.writer.clone(), request)));
+                    Ok(())
+                }
+                Err((code, detail)) => {
+                    send_error(sink, code, detail, Some(client_msg_id), Some(room_id)).await
+                }
+            },
+            ClientFrame::Ping {} => send(sink, &ServerFrame::Pong).await,
+        }
+    }
+
+    fn check_send(
+        &self,
+        room: RoomId,
+        client_msg_id: &str,
+        body: &str,
+    ) -> Result<(), (ErrorCode, &'static str)> {
+        let body = body.trim();
+        if !is_uuid(client_msg_id) {
+            Err((
+                ErrorCode::InvalidClientMsgId,
+                "client_msg_id must be a UUID",
+            ))
+        } else if !self.sent.contains_key(&room) {
+            Err((ErrorCode::NotWatching, "watch a room before sending to it"))
+        } else if body.is_empty() {
+            Err((ErrorCode::EmptyBody, "the message is empty"))
+        } else if body.chars().count() > self.state.config.max_body_chars {
+            Err((ErrorCode::BodyTooLong, "the message is too long"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Subscribes first, then sends what the cursor missed, then `caught_up`.
+    async fn watch(
+        &mut self,
+        sink: &mut Sink,
+        cursor: RoomCursor,
+        same_epoch: bool,
+    ) -> Result<(), Gone> {
+        let RoomCursor { room_id, after_seq } = cursor;
+        let store = &self.state.store;
+        match store.is_member(room_id, self.user.user_id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let detail = "not a member of this room";
+                return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
+            }
+            Err(e) => return self.store_failed(sink, room_id, &e).await,
+        }
+        if !same_epoch && after_seq > 0 {
+            return send(sink, &reset(room_id, ResetReason::EpochChanged)).await;
+        }
+        self.state.hub.watch(self.reg.id, room_id);
+        self.sent.insert(room_id, after_seq);
+        let limit = self.state.config.resume_limit;
+        let reason = match store.last_seq(room_id).await {
+            Ok(last) if after_seq > last => Some(ResetReason::AheadOfRoom),
+            Ok(last) if last - after_seq > limit => Some(ResetReason::GapTooLarge),
+            Ok(_) => None,
+            Err(e) => return self.store_failed(sink, room_id, &e).await,
+        };
+        if let Some(reason) = reason {
+            self.state.hub.unwatch(self.reg.id, room_id);
+            self.sent.remove(&room_id);
+            return send(sink, &reset(room_id, reason)).await;
+        }
+        let missed = match store.after(room_id, after_seq, limit).await {
+            Ok(missed) => missed,
+            Err(e) => return self.store_failed(sink, room_id, &e).await,
+        };
+        let mut last_seq = after_seq;
+        for message in missed {
+            last_seq = message.seq;
+            let frame = serialise(&ServerFrame::Message(message));
+            sink.feed(WsMessage::Text(frame)).await.map_err(|_| Gone)?;
+        }
+        self.sent.insert(room_id, last_seq);
+        send(sink, &ServerFrame::CaughtUp { room_id, last_seq }).await
+    }
+
+    async fn store_failed(
+        &mut self,
+        sink: &mut Sink,
+        room: RoomId,
+        e: &super::store::StoreError,
+    ) -> Result<(), Gone> {
+        tracing::error!(error = %e, room, "watch failed");
+        self.state.hub.unwatch(self.reg.id, room);
+        self.sent.remove(&room);
+        let detail = "the store is unavailable; watch again later";
+        send_error(sink, ErrorCode::StoreUnavailable, detail, None, Some(room)).await
+    }
+}
+
+type AckJob = (String, RoomId, WriteResult);
+
+async fn submit(writer: super::writer::Writer, request: SendRequest) -> AckJob {
+    let id = request.client_msg_id.clone();
+    let room = request.room_id;
+    (id, room, writer.submit(request).await)
+}
+
+fn ack_frame(client_msg_id: String, room_id: RoomId, outcome: WriteResult) -> ServerFrame {
+    let (code, message) = match outcome {
+        Ok(SendOutcome::Stored(m) | SendOutcome::Duplicate(m)) => {
+            return ServerFrame::Ack(Ack::from(&m))
+        }
+        Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
+        Err(_) => (
+            ErrorCode::StoreUnavailable,
+            "not stored; retry with the same client_msg_id",
+        ),
+    };
+    ServerFrame::Error {
+        code,
+        message: message.into(),
+        client_msg_id: Some(client_msg_id),
+        room_id: Some(room_id),
+    }
+}
+
+fn reset(room_id: RoomId, reason: ResetReason) -> ServerFrame {
+    ServerFrame::Reset { room_id, reason }
+}
+
+async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Gone> {
+    sink.send(WsMessage::Text(serialise(frame)))
+        .await
+        .map_err(|_| Gone)
+}
+
+async fn send_error(
+    sink: &mut Sink,
+    code: ErrorCode,
+    message: &str,
+    client_msg_id: Option<String>,
+    room_id: Option<RoomId>,
+) -> Result<(), Gone> {
+    let frame = ServerFrame::Error {
+        code,
+        message: message.into(),
+        client_msg_id,
+        room_id,
+    };
+    send(sink, &frame).await
+}
+
+async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    // The peer may already be gone; there is nothing more to tell it then.
+    let _ = sink.send(WsMessage::Close(Some(frame))).await;
+}

@@ -1,0 +1,233 @@
+//! Identity and authorization over real HTTP and a real WebSocket: nobody reads or writes a
+//! room they are not in, and signing out closes the open socket.
+
+mod support;
+
+use parlor::protocol::{close, ClientFrame, ErrorCode, RoomCursor, ServerFrame};
+use support::{call, msg_id, Person, Socket, TestServer, PASSWORD};
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_the_right_one_signs_in() {
+    let server = TestServer::start().await;
+    Person::sign_up(&server, "alice").await;
+
+    let wrong = call(
+        &server,
+        None,
+        "sign_in",
+        &[("username", "alice"), ("password", "not the password")],
+    )
+    .await;
+    assert_ne!(wrong.status, 200);
+    assert!(wrong.body.contains("wrong_credentials"), "{}", wrong.body);
+    assert!(
+        !wrong.body.contains("parlor_session="),
+        "no cookie for a wrong password"
+    );
+
+    let right = call(
+        &server,
+        None,
+        "sign_in",
+        &[("username", "ALICE"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(right.status, 200, "{}", right.body);
+    assert!(right.body.contains("parlor_session="));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_username() {
+    let server = TestServer::start().await;
+    Person::sign_up(&server, "bob").await;
+    let mut last = String::new();
+    for _ in 0..11 {
+        last = call(
+            &server,
+            None,
+            "sign_in",
+            &[("username", "bob"), ("password", "guess guess")],
+        )
+        .await
+        .body;
+    }
+    assert!(last.contains("too_many_attempts"), "{last}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_socket_needs_a_session_and_the_servers_own_origin() {
+    let server = TestServer::start().await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let own = server.url("");
+
+    assert_eq!(
+        Socket::open(&server, None, Some(&own)).await.err(),
+        Some(401)
+    );
+    assert_eq!(
+        Socket::open(&server, Some("parlor_session=forged"), Some(&own))
+            .await
+            .err(),
+        Some(401)
+    );
+    assert_eq!(
+        Socket::open(&server, Some(&alice.cookie), Some("http://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert!(Socket::open(&server, Some(&alice.cookie), Some(&own))
+        .await
+        .is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let server = TestServer::start().await;
+    let res = reqwest::Client::new()
+        .post(server.url("/api/sign_up"))
+        .header("origin", "http://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=mallory&display_name=&password=long+enough+password")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 403);
+    let db = server.db().await;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_read_watch_or_post_and_nothing_changes() {
+    let server = TestServer::start().await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let bob = Person::sign_up(&server, "bob").await;
+    let eve = Person::sign_up(&server, "eve").await;
+    let room = alice.open_direct(&server, "bob").await;
+    let mut a = alice.connect(&server).await;
+    a.watch(room, 0).await;
+    assert!(matches!(
+        a.say(room, &msg_id(1), "for Bob only").await,
+        ServerFrame::Ack(_)
+    ));
+    let _ = bob;
+
+    // Eve cannot read the history over HTTP…
+    let page = eve
+        .call(&server, "load_room", &[("room_id", &room.to_string())])
+        .await;
+    assert!(page.body.contains("room_not_found"), "{}", page.body);
+    assert!(!page.body.contains("for Bob only"));
+    let older = eve
+        .call(
+            &server,
+            "older_messages",
+            &[("room_id", &room.to_string()), ("before_seq", "100")],
+        )
+        .await;
+    assert!(older.body.contains("room_not_found"), "{}", older.body);
+
+    // …nor subscribe…
+    let mut e = eve.connect(&server).await;
+    e.send(&ClientFrame::Watch {
+        rooms: vec![RoomCursor {
+            room_id: room,
+            after_seq: 0,
+        }],
+        epoch: None,
+    })
+    .await;
+    match e.next_content().await {
+        ServerFrame::Error {
+            code: ErrorCode::NotMember,
+            room_id,
+            ..
+        } => assert_eq!(room_id, Some(room)),
+        other => panic!("expected not_member, got {other:?}"),
+    }
+
+    // …nor post, even by skipping the watch.
+    match e.say(room, &msg_id(2), "hi from eve").await {
+        ServerFrame::Error {
+            code: ErrorCode::NotWatching,
+            ..
+        } => {}
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // A private group room: joining without an invitation is refused.
+    let secret = alice.create_room(&server, "secret", false).await;
+    let join = eve
+        .call(&server, "join_room", &[("room_id", &secret.to_string())])
+        .await;
+    assert!(join.body.contains("room_not_found"), "{}", join.body);
+    let invite = eve
+        .call(
+            &server,
+            "invite",
+            &[("room_id", &secret.to_string()), ("username", "eve")],
+        )
+        .await;
+    assert!(invite.body.contains("not_allowed"), "{}", invite.body);
+
+    let db = server.db().await;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM messages")
+        .fetch_all(&db)
+        .await
+        .expect("rows");
+    assert_eq!(rows, [("for Bob only".to_owned(),)]);
+    let eve_rooms: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members m JOIN users u ON u.id = m.user_id WHERE u.username = 'eve'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("count");
+    assert_eq!(eve_rooms, 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn signing_out_closes_that_sessions_socket_and_no_other() {
+    let server = TestServer::start().await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let other_session = call(
+        &server,
+        None,
+        "sign_in",
+        &[("username", "alice"), ("password", PASSWORD)],
+    )
+    .await;
+    let other_cookie = other_session
+        .body
+        .lines()
+        .find(|l| l.starts_with("parlor_session="))
+        .expect("cookie")
+        .to_owned();
+
+    let mut signed_out = alice.connect(&server).await;
+    let mut still_in = Socket::open(&server, Some(&other_cookie), Some(&server.url("")))
+        .await
+        .expect("open");
+    let answer = alice.call(&server, "sign_out", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    assert_eq!(signed_out.closed().await, close::SESSION_ENDED);
+    still_in.send(&ClientFrame::Ping {}).await;
+    assert_eq!(still_in.next().await, ServerFrame::Pong);
+    // The revoked cookie no longer opens a socket.
+    assert_eq!(
+        Socket::open(&server, Some(&alice.cookie), Some(&server.url("")))
+            .await
+            .err(),
+        Some(401)
+    );
+    server.stop().await;
+}

@@ -1,0 +1,394 @@
+//! The harness of the scenario tests: a real server on 127.0.0.1:0 with a real SQLite file
+//! in a temporary directory, people who sign up over HTTP, and real WebSocket clients.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the harness"
+)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use parlor::protocol::{ClientFrame, RoomCursor, RoomId, Seq, ServerFrame};
+use parlor::server::config::Config;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for any one frame before failing.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A Parlor server running in this process.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A server with a fresh database.
+    pub async fn start() -> TestServer {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer::start_in(tmp.path(), |_| {}).await;
+        server._tmp = Some(tmp);
+        server
+    }
+
+    /// A server on the database in `dir`, with settings adjusted by `tune`.
+    pub async fn start_in(dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            database_url: format!("sqlite://{}", dir.join("parlor.db").display()),
+            ..Config::default()
+        };
+        tune(&mut config);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (state, writer) = parlor::server::start(config).await.expect("start");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            parlor::server::serve(listener, state, shutdown)
+                .await
+                .expect("serve");
+            let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+        });
+        TestServer {
+            addr,
+            dir: dir.to_owned(),
+            stop: Some(stop),
+            task,
+            _tmp: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Shuts the server down gracefully and waits for it.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        tokio::time::timeout(Duration::from_secs(15), task)
+            .await
+            .expect("server stops in time")
+            .expect("server task");
+        self._tmp.take()
+    }
+
+    /// A second connection to the database, to check what was stored.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        let url = format!("sqlite://{}", self.dir.join("parlor.db").display());
+        sqlx::SqlitePool::connect(&url).await.expect("open db")
+    }
+}
+
+/// Someone with an account, talking to the server over HTTP.
+pub struct Person {
+    pub username: String,
+    pub cookie: String,
+    base: String,
+    http: reqwest::Client,
+}
+
+/// The answer to a server-function call.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON: {}", self.body))
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Calls `POST /api/<name>` with form fields, as the pages' JavaScript does.
+pub async fn call(
+    server: &TestServer,
+    cookie: Option<&str>,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Answer {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut req = http()
+        .post(server.url(&format!("/api/{name}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(body);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|c| c.starts_with("parlor_session=") && c.len() > "parlor_session=".len());
+    let body = res.text().await.expect("body");
+    Answer {
+        status,
+        body: set_cookie.map_or(body.clone(), |c| format!("{body}\n{c}")),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl Person {
+    /// Signs up `username` and keeps the session cookie.
+    pub async fn sign_up(server: &TestServer, username: &str) -> Person {
+        let answer = call(
+            server,
+            None,
+            "sign_up",
+            &[
+                ("username", username),
+                ("display_name", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        let cookie = answer
+            .body
+            .lines()
+            .find(|l| l.starts_with("parlor_session="))
+            .unwrap_or_else(|| panic!("no session cookie: {} {}", answer.status, answer.body))
+            .to_owned();
+        Person {
+            username: username.to_owned(),
+            cookie,
+            base: server.url(""),
+            http: http(),
+        }
+    }
+
+    /// Calls a server function with this person's session.
+    pub async fn call(&self, server: &TestServer, name: &str, form: &[(&str, &str)]) -> Answer {
+        call(server, Some(&self.cookie), name, form).await
+    }
+
+    /// Creates a group room and returns its id.
+    pub async fn create_room(&self, server: &TestServer, name: &str, public: bool) -> RoomId {
+        let mut form = vec![("name", name)];
+        if public {
+            form.push(("public", "on"));
+        }
+        let answer = self.call(server, "create_room", &form).await;
+        answer
+            .json()
+            .as_i64()
+            .unwrap_or_else(|| panic!("room id: {}", answer.body))
+    }
+
+    /// Opens the direct room with `other` and returns its id.
+    pub async fn open_direct(&self, server: &TestServer, other: &str) -> RoomId {
+        let answer = self
+            .call(server, "open_direct", &[("username", other)])
+            .await;
+        answer
+            .json()
+            .as_i64()
+            .unwrap_or_else(|| panic!("room id: {}", answer.body))
+    }
+
+    /// Opens a chat socket with this person's cookie and the server's own origin.
+    pub async fn connect(&self, server: &TestServer) -> Socket {
+        Socket::open(server, Some(&self.cookie), Some(&server.url("")))
+            .await
+            .expect("upgrade")
+    }
+}
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A real WebSocket client speaking the protocol.
+pub struct Socket {
+    ws: Stream,
+    pub user_id: i64,
+    pub epoch: String,
+}
+
+impl Socket {
+    /// Opens `/ws`; `Err(status)` when the upgrade is refused.
+    pub async fn open(
+        server: &TestServer,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Socket, u16> {
+        let mut request = format!("ws://{}/ws", server.addr)
+            .into_client_request()
+            .expect("request");
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", HeaderValue::from_str(cookie).expect("header"));
+        }
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", HeaderValue::from_str(origin).expect("header"));
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(res) => res.status().as_u16(),
+                other => panic!("connect: {other}"),
+            })?;
+        let mut socket = Socket {
+            ws,
+            user_id: 0,
+            epoch: String::new(),
+        };
+        match socket.next().await {
+            ServerFrame::Hello { user_id, epoch, .. } => {
+                socket.user_id = user_id;
+                socket.epoch = epoch;
+            }
+            other => panic!("expected hello, got {other:?}"),
+        }
+        Ok(socket)
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        let text = serde_json::to_string(frame).expect("encode");
+        self.ws.send(WsMessage::text(text)).await.expect("send");
+    }
+
+    pub async fn send_raw(&mut self, message: WsMessage) {
+        self.ws.send(message).await.expect("send");
+    }
+
+    /// The next server frame (fails the test after [`PATIENCE`]).
+    #[track_caller]
+    pub fn next(&mut self) -> impl std::future::Future<Output = ServerFrame> + '_ {
+        let caller = std::panic::Location::caller();
+        async move {
+            loop {
+                let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                    .await
+                    .unwrap_or_else(|_| panic!("{caller}: no frame within {PATIENCE:?}"))
+                    .unwrap_or_else(|| panic!("{caller}: socket ended"))
+                    .unwrap_or_else(|e| panic!("{caller}: socket error {e}"));
+                match message {
+                    WsMessage::Text(text) => {
+                        return serde_json::from_str(text.as_str())
+                            .unwrap_or_else(|e| panic!("{caller}: bad frame {text}: {e}"))
+                    }
+                    WsMessage::Close(frame) => panic!("{caller}: closed: {frame:?}"),
+                    _ => continue,
+                }
+            }
+        }
+    }
+
+    /// The next frame that is not presence (which arrives whenever people come and go).
+    pub async fn next_content(&mut self) -> ServerFrame {
+        loop {
+            match self.next().await {
+                ServerFrame::Presence { .. } => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Watches a room from `after_seq` and collects what it missed, up to `caught_up`.
+    pub async fn watch(
+        &mut self,
+        room_id: RoomId,
+        after_seq: Seq,
+    ) -> Vec<parlor::protocol::Message> {
+        self.send(&ClientFrame::Watch {
+            rooms: vec![RoomCursor { room_id, after_seq }],
+            epoch: Some(self.epoch.clone()),
+        })
+        .await;
+        let mut missed = Vec::new();
+        loop {
+            match self.next_content().await {
+                ServerFrame::Message(m) => missed.push(m),
+                ServerFrame::CaughtUp { room_id: r, .. } if r == room_id => return missed,
+                other => panic!("while watching: {other:?}"),
+            }
+        }
+    }
+
+    /// Sends a message and returns the server's answer to it (ack or error), skipping
+    /// broadcasts.
+    pub async fn say(&mut self, room_id: RoomId, client_msg_id: &str, body: &str) -> ServerFrame {
+        self.send(&ClientFrame::Send {
+            room_id,
+            client_msg_id: client_msg_id.to_owned(),
+            body: body.to_owned(),
+        })
+        .await;
+        loop {
+            match self.next_content().await {
+                ServerFrame::Message(_) => continue,
+                answer => return answer,
+            }
+        }
+    }
+
+    /// Waits for the server to close the socket and returns the close code.
+    pub async fn closed(&mut self) -> u16 {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("closed in time");
+            match message {
+                Some(Ok(WsMessage::Close(Some(frame)))) => return frame.code.into(),
+                Some(Ok(WsMessage::Close(None))) | None => return 1005,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("socket error instead of a close: {e}"),
+            }
+        }
+    }
+}
+
+/// A fresh UUID-shaped client message id, unique within the test process.
+pub fn msg_id(n: u64) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SALT: AtomicU64 = AtomicU64::new(1);
+    let salt = SALT.fetch_add(1, Ordering::Relaxed);
+    format!("{:08x}-0000-4000-8000-{:012x}", salt, n)
+}
