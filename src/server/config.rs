@@ -71,8 +71,8 @@ impl Default for Config {
             max_frame_bytes: 64 * 1024,
             history_page: 50,
             resume_limit: 1000,
-            outbound_queue: 256,
-            commit_batch: 512,
+            outbound_queue: 1024,
+            commit_batch: 256,
             sign_in_per_minute: 10,
             busy_timeout_secs: 5,
         }

@@ -241,6 +241,13 @@ impl Person {
 
 type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// What arrives on a socket: a frame, or the server's close code.
+#[derive(Debug)]
+pub enum Incoming {
+    Frame(ServerFrame),
+    Closed(u16),
+}
+
 /// A real WebSocket client speaking the protocol.
 pub struct Socket {
     ws: Stream,
@@ -367,6 +374,31 @@ impl Socket {
                 answer => return answer,
             }
         }
+    }
+
+    /// The next frame, or the close code when the server closes the socket.
+    pub async fn recv(&mut self) -> Incoming {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("a frame or a close in time");
+            match message {
+                Some(Ok(WsMessage::Text(text))) => {
+                    return Incoming::Frame(serde_json::from_str(text.as_str()).expect("frame"))
+                }
+                Some(Ok(WsMessage::Close(Some(frame)))) => {
+                    return Incoming::Closed(frame.code.into())
+                }
+                Some(Ok(WsMessage::Close(None))) | None => return Incoming::Closed(1005),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => return Incoming::Closed(1006),
+            }
+        }
+    }
+
+    /// Drops the connection without a closing handshake, as a lost network does.
+    pub fn cut(self) {
+        drop(self.ws);
     }
 
     /// Waits for the server to close the socket and returns the close code.
