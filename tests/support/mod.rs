@@ -102,8 +102,6 @@ impl TestServer {
 pub struct Person {
     pub username: String,
     pub cookie: String,
-    base: String,
-    http: reqwest::Client,
 }
 
 /// The answer to a server-function call.
@@ -132,13 +130,23 @@ pub async fn call(
     name: &str,
     form: &[(&str, &str)],
 ) -> Answer {
+    call_at(server.addr, cookie, name, form).await
+}
+
+/// [`call`] on a server at any address (a separate process, say).
+pub async fn call_at(
+    addr: SocketAddr,
+    cookie: Option<&str>,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Answer {
     let body = form
         .iter()
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
         .collect::<Vec<_>>()
         .join("&");
     let mut req = http()
-        .post(server.url(&format!("/api/{name}")))
+        .post(format!("http://{addr}/api/{name}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .body(body);
@@ -177,8 +185,13 @@ pub const PASSWORD: &str = "correct horse battery";
 impl Person {
     /// Signs up `username` and keeps the session cookie.
     pub async fn sign_up(server: &TestServer, username: &str) -> Person {
-        let answer = call(
-            server,
+        Person::sign_up_at(server.addr, username).await
+    }
+
+    /// [`Person::sign_up`] on a server at any address.
+    pub async fn sign_up_at(addr: SocketAddr, username: &str) -> Person {
+        let answer = call_at(
+            addr,
             None,
             "sign_up",
             &[
@@ -197,14 +210,17 @@ impl Person {
         Person {
             username: username.to_owned(),
             cookie,
-            base: server.url(""),
-            http: http(),
         }
     }
 
     /// Calls a server function with this person's session.
     pub async fn call(&self, server: &TestServer, name: &str, form: &[(&str, &str)]) -> Answer {
-        call(server, Some(&self.cookie), name, form).await
+        self.call_at(server.addr, name, form).await
+    }
+
+    /// [`Person::call`] on a server at any address.
+    pub async fn call_at(&self, addr: SocketAddr, name: &str, form: &[(&str, &str)]) -> Answer {
+        call_at(addr, Some(&self.cookie), name, form).await
     }
 
     /// Creates a group room and returns its id.
@@ -262,7 +278,16 @@ impl Socket {
         cookie: Option<&str>,
         origin: Option<&str>,
     ) -> Result<Socket, u16> {
-        let mut request = format!("ws://{}/ws", server.addr)
+        Socket::open_at(server.addr, cookie, origin).await
+    }
+
+    /// [`Socket::open`] on a server at any address; `Err(0)` when it cannot be reached.
+    pub async fn open_at(
+        addr: SocketAddr,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Socket, u16> {
+        let mut request = format!("ws://{addr}/ws")
             .into_client_request()
             .expect("request");
         if let Some(cookie) = cookie {
@@ -279,26 +304,33 @@ impl Socket {
             .await
             .map_err(|e| match e {
                 tokio_tungstenite::tungstenite::Error::Http(res) => res.status().as_u16(),
-                other => panic!("connect: {other}"),
+                _ => 0,
             })?;
         let mut socket = Socket {
             ws,
             user_id: 0,
             epoch: String::new(),
         };
-        match socket.next().await {
-            ServerFrame::Hello { user_id, epoch, .. } => {
+        match socket.recv().await {
+            Incoming::Frame(ServerFrame::Hello { user_id, epoch, .. }) => {
                 socket.user_id = user_id;
                 socket.epoch = epoch;
+                Ok(socket)
             }
-            other => panic!("expected hello, got {other:?}"),
+            Incoming::Closed(_) => Err(0),
+            Incoming::Frame(other) => panic!("expected hello, got {other:?}"),
         }
-        Ok(socket)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
         let text = serde_json::to_string(frame).expect("encode");
         self.ws.send(WsMessage::text(text)).await.expect("send");
+    }
+
+    /// Sends a frame; `false` when the connection is gone.
+    pub async fn try_send(&mut self, frame: &ClientFrame) -> bool {
+        let text = serde_json::to_string(frame).expect("encode");
+        self.ws.send(WsMessage::text(text)).await.is_ok()
     }
 
     pub async fn send_raw(&mut self, message: WsMessage) {
