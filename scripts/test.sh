@@ -19,11 +19,11 @@ cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy: browser half (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "unit and integration tests"
+step "unit and integration tests (this also builds target/debug/parlor for end-to-end)"
 cargo test --features ssr
 
-step "build the site (cargo leptos build)"
-cargo leptos build
+step "build the browser half (cargo leptos build --frontend-only)"
+cargo leptos build --frontend-only
 
 step "end-to-end: Playwright in Chromium"
 (cd end2end && npx playwright test)

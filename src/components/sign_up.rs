@@ -23,17 +23,17 @@ pub fn SignUpPage() -> impl IntoView {
                         minlength="3"
                         maxlength="32"
                     />
-                    <small>"3–32 characters: letters, digits, '.', '_' or '-'."</small>
                 </label>
+                <small class="field-hint">"3–32 characters: letters, digits, '.', '_' or '-'."</small>
                 <label>
                     "Display name" <input name="display_name" autocomplete="nickname" />
-                    <small>"Any script, e.g. 김민수. Defaults to the username."</small>
                 </label>
+                <small class="field-hint">"Any script, e.g. 김민수. Defaults to the username."</small>
                 <label>
                     "Password"
                     <input name="password" type="password" autocomplete="new-password" required />
-                    <small>"At least 8 characters."</small>
                 </label>
+                <small class="field-hint">"At least 8 characters."</small>
                 <FormError result=session.sign_up.value() />
                 <button type="submit">"Sign up"</button>
             </ActionForm>
