@@ -48,8 +48,8 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser: this is where the WASM takes over.
     Effect::new(move |_| set_hydrated.set(true));
     Effect::new(move |_| {
-        if session.signed_in() {
-            chat.connect();
+        if let Some(me) = session.me() {
+            chat.connect(me.user_id, me.display_name);
         }
     });
     view! {

@@ -99,19 +99,14 @@ async fn a_reader_too_slow_for_its_queue_is_told_to_resync_and_ends_with_everyth
 
     // Bob's socket was closed with the resync code at some point; he resumes from what he has.
     let mut held: Vec<i64> = Vec::new();
-    let mut resynced = false;
-    loop {
+    let code = loop {
         match reader.recv().await {
             Incoming::Frame(ServerFrame::Message(m)) => held.push(m.seq),
             Incoming::Frame(_) => {}
-            Incoming::Closed(code) => {
-                assert_eq!(code, close::RESYNC);
-                resynced = true;
-                break;
-            }
+            Incoming::Closed(code) => break code,
         }
-    }
-    assert!(resynced);
+    };
+    assert_eq!(code, close::RESYNC);
     let last = held.last().copied().unwrap_or(0);
     let mut again: Socket = bob.connect(&server).await;
     held.extend(again.watch(room, last).await.iter().map(|m| m.seq));

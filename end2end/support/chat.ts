@@ -43,3 +43,44 @@ export async function sitsRight(page: Page, text: string): Promise<boolean> {
   if (!bubble || !log) throw new Error("bubble or log not laid out");
   return bubble.x + bubble.width / 2 > log.x + log.width / 2;
 }
+
+/** The room id of a room URL. */
+export function roomIdOf(url: string): number {
+  return Number(new URL(url).pathname.split("/").pop());
+}
+
+/** Stores `count` messages `${prefix} 1..count` in a room through the page's own session,
+ *  over a second socket, and waits for every ack. */
+export async function flood(page: Page, roomId: number, count: number, prefix: string): Promise<void> {
+  await page.evaluate(
+    async ({ roomId, count, prefix }) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      const frames: any[] = [];
+      let wake = () => {};
+      ws.onmessage = (e) => {
+        frames.push(JSON.parse(e.data));
+        wake();
+      };
+      const until = async (pred: (f: any) => boolean) => {
+        for (;;) {
+          const i = frames.findIndex(pred);
+          if (i >= 0) return frames.splice(i, 1)[0];
+          await new Promise<void>((r) => (wake = r));
+        }
+      };
+      await new Promise((r) => (ws.onopen = r));
+      ws.send(JSON.stringify({ type: "watch", rooms: [{ room_id: roomId, after_seq: 0 }] }));
+      await until((f) => f.type === "caught_up");
+      for (let i = 1; i <= count; i++) {
+        ws.send(JSON.stringify({ type: "send", room_id: roomId, client_msg_id: crypto.randomUUID(), body: `${prefix} ${i}` }));
+      }
+      let acks = 0;
+      while (acks < count) {
+        await until((f) => f.type === "ack");
+        acks += 1;
+      }
+      ws.close();
+    },
+    { roomId, count, prefix },
+  );
+}

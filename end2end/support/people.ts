@@ -58,6 +58,6 @@ export async function newPerson(
   };
   await signUpOn(page, username, person.displayName, person.password);
   await expect(page.getByTestId("me")).toHaveText(person.displayName);
-  await expect(page.getByRole("heading", { name: "Rooms" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
   return person;
 }

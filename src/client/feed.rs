@@ -5,19 +5,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Ack, Message, PresenceUser, RoomId, Seq, UserId};
 
+/// Sends of one message without an answer before it is shown as failed.
+pub const MAX_TRIES: u32 = 5;
+
 /// A message the user sent that the server has not acknowledged yet.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Pending {
     pub client_msg_id: String,
     pub body: String,
     pub state: PendingState,
+    /// How many times it was put on the wire.
+    #[serde(default)]
+    pub tries: u32,
 }
 
 /// Where a pending message stands.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PendingState {
     Sending,
     Failed(String),
@@ -102,25 +109,49 @@ impl Feed {
         self.merge(&latest);
     }
 
-    /// Adds a send to the outbox.
-    pub fn push_pending(&self, client_msg_id: String, body: String) {
-        self.pending.update(|p| {
-            p.push(Pending {
-                client_msg_id,
-                body,
-                state: PendingState::Sending,
-            })
-        });
+    /// Adds a send to the outbox (unless it is there already, restored from storage).
+    pub fn push_pending(&self, pending: Pending) {
+        let known = self
+            .pending
+            .with_untracked(|p| p.iter().any(|q| q.client_msg_id == pending.client_msg_id))
+            || self
+                .messages
+                .with_untracked(|m| m.iter().any(|m| m.client_msg_id == pending.client_msg_id));
+        if !known {
+            self.pending.update(|p| p.push(pending));
+        }
     }
 
-    /// The sends still to (re)send, in order.
-    pub fn unsent(&self) -> Vec<Pending> {
+    /// The ids of the sends still to (re)send, in order.
+    pub fn unsent(&self) -> Vec<String> {
         self.pending.with_untracked(|p| {
             p.iter()
                 .filter(|p| p.state == PendingState::Sending)
-                .cloned()
+                .map(|p| p.client_msg_id.clone())
                 .collect()
         })
+    }
+
+    /// Takes one more try at sending `client_msg_id`: the message to put on the wire, or
+    /// `None` when it is not waiting (acked, failed, discarded) or has used up its tries, in
+    /// which case it is marked failed.
+    pub fn take_try(&self, client_msg_id: &str) -> Option<Pending> {
+        let mut out = None;
+        self.pending.update(|p| {
+            let Some(p) = p.iter_mut().find(|p| p.client_msg_id == client_msg_id) else {
+                return;
+            };
+            if p.state != PendingState::Sending {
+                return;
+            }
+            if p.tries >= MAX_TRIES {
+                p.state = PendingState::Failed("no answer from the server".into());
+                return;
+            }
+            p.tries += 1;
+            out = Some(p.clone());
+        });
+        out
     }
 
     /// Turns an acknowledged send into the stored message it became.
@@ -153,11 +184,12 @@ impl Feed {
         });
     }
 
-    /// Puts a failed send back in the queue.
+    /// Puts a failed send back in the queue, with a fresh set of tries.
     pub fn retry(&self, client_msg_id: &str) {
         self.pending.update(|p| {
             if let Some(p) = p.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
                 p.state = PendingState::Sending;
+                p.tries = 0;
             }
         });
     }

@@ -5,6 +5,7 @@
 //! `hydrate`) touches the browser's WebSocket; it is started once the user is signed in.
 
 mod feed;
+pub mod outbox;
 #[cfg(feature = "hydrate")]
 mod socket;
 pub mod time;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-pub use feed::{Feed, Notice, Pending, PendingState};
+pub use feed::{Feed, Notice, Pending, PendingState, MAX_TRIES};
 
 use crate::protocol::{RoomId, Seq, UserId};
 
@@ -76,12 +77,16 @@ impl Chat {
         }
     }
 
-    /// Starts the connection (in the browser only; once).
-    pub fn connect(self) {
-        #[cfg(feature = "hydrate")]
-        if self.sink.with_value(Option::is_none) {
-            socket::start(self);
+    /// Starts the connection for the signed-in user (in the browser only; once), after
+    /// putting back the outbox a previous page of theirs left in storage.
+    pub fn connect(self, user: UserId, display_name: String) {
+        if self.sink.with_value(Option::is_some) {
+            return;
         }
+        #[cfg(feature = "hydrate")]
+        socket::start(self);
+        self.me.set(Some((user, display_name)));
+        self.restore_outbox(user);
     }
 
     /// The feed of a room, created on first use.
@@ -95,6 +100,12 @@ impl Chat {
                 });
                 feed
             })
+    }
+
+    /// Forgets the signed-out user's rooms and outbox state in this page.
+    pub fn forget(&self) {
+        self.me.set(None);
+        self.feeds.update_value(HashMap::clear);
     }
 
     /// Every feed held, in no order.
@@ -127,14 +138,65 @@ impl Chat {
     /// same `client_msg_id` until acknowledged.
     pub fn send_message(&self, room: RoomId, body: String) {
         let id = new_client_msg_id();
-        self.feed(room).push_pending(id.clone(), body);
+        self.feed(room).push_pending(Pending {
+            client_msg_id: id.clone(),
+            body,
+            state: PendingState::Sending,
+            tries: 0,
+        });
+        self.save_outbox();
         self.command(Command::Send(room, id));
     }
 
     /// Sends a failed message again, with its original `client_msg_id`.
     pub fn retry(&self, room: RoomId, client_msg_id: String) {
         self.feed(room).retry(&client_msg_id);
+        self.save_outbox();
         self.command(Command::Send(room, client_msg_id));
+    }
+
+    /// Drops a failed message from the outbox.
+    pub fn discard(&self, room: RoomId, client_msg_id: &str) {
+        self.feed(room).discard(client_msg_id);
+        self.save_outbox();
+    }
+
+    /// Every unacknowledged message, room by room, in the order they were written.
+    fn outbox(&self) -> Vec<outbox::Entry> {
+        let mut feeds = self.feeds();
+        feeds.sort_by_key(|f| f.room_id);
+        feeds
+            .iter()
+            .flat_map(|f| {
+                f.pending
+                    .get_untracked()
+                    .into_iter()
+                    .map(|pending| outbox::Entry {
+                        room_id: f.room_id,
+                        pending,
+                    })
+            })
+            .collect()
+    }
+
+    /// Writes the outbox to browser storage (in the browser, once the user is known).
+    pub fn save_outbox(&self) {
+        if let Some((user, _)) = self.me.get_untracked() {
+            outbox::save(user, &self.outbox());
+        }
+    }
+
+    /// Puts the stored outbox of `user` back into the feeds and queues it for sending.
+    pub fn restore_outbox(&self, user: UserId) {
+        for entry in outbox::load(user) {
+            let (room, id) = (entry.room_id, entry.pending.client_msg_id.clone());
+            let sending = entry.pending.state == PendingState::Sending;
+            self.feed(room).push_pending(entry.pending);
+            self.command(Command::Watch(room));
+            if sending {
+                self.command(Command::Send(room, id));
+            }
+        }
     }
 
     fn command(&self, command: Command) {

@@ -11,7 +11,7 @@ use futures_util::{future, stream, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message as WsMessage, WebSocketError};
 use leptos::prelude::*;
 
-use super::{Chat, Command, ConnStatus};
+use super::{Chat, Command, ConnStatus, Pending};
 use crate::protocol::{close, ClientFrame, ErrorCode, RoomCursor, RoomId, ServerFrame};
 
 /// Longest wait between reconnection attempts.
@@ -73,6 +73,7 @@ async fn run(chat: Chat, mut commands: UnboundedReceiver<Command>) {
     }
     chat.status.set(ConnStatus::Idle);
     chat.sink.set_value(None);
+    chat.forget();
 }
 
 async fn connection(
@@ -82,11 +83,65 @@ async fn connection(
     intents: &mut Intents,
 ) -> Ended {
     let (mut tx, rx) = ws.split();
-    // Commands given while offline only change what to resume; the outbox is resent below.
-    while let Ok(command) = commands.try_recv() {
-        remember(intents, &command);
+    // Nothing is sent before the server's hello: a socket closed while still opening would
+    // leave a pending write waiting forever.
+    let frames = rx
+        .map(Event::Frame)
+        .chain(stream::once(future::ready(Event::Closed)));
+    let mut events = stream::select(frames, commands.by_ref().map(Event::Command));
+    let mut live = false;
+    while let Some(event) = events.next().await {
+        let outgoing = match event {
+            Event::Frame(Ok(WsMessage::Text(text))) => {
+                match serde_json::from_str::<ServerFrame>(&text) {
+                    Ok(frame) => {
+                        let hello = matches!(frame, ServerFrame::Hello { .. });
+                        apply(chat, frame);
+                        if hello {
+                            live = true;
+                            opening(chat, intents)
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                    Err(e) => {
+                        leptos::logging::warn!("unreadable frame: {e}");
+                        Vec::new()
+                    }
+                }
+            }
+            Event::Frame(Ok(WsMessage::Bytes(_))) => Vec::new(),
+            Event::Frame(Err(WebSocketError::ConnectionClose(e)))
+                if e.code == close::SESSION_ENDED =>
+            {
+                return Ended::SignedOut;
+            }
+            Event::Frame(Err(_)) | Event::Closed => break,
+            Event::Command(command) => {
+                // Offline, a command only changes what the next hello resumes.
+                let frame = live.then(|| frame_for(chat, intents, &command)).flatten();
+                remember(intents, &command);
+                frame.into_iter().collect()
+            }
+        };
+        chat.save_outbox();
+        for frame in outgoing {
+            if tx.send(encode(&frame)).await.is_err() {
+                break;
+            }
+        }
     }
-    let mut opening = vec![ClientFrame::Watch {
+    if live {
+        Ended::AfterLive
+    } else {
+        Ended::Early
+    }
+}
+
+/// What a new connection sends once the server said hello: one `watch` with every room's
+/// cursor, the room that is open, then the outbox (each message counting one try).
+fn opening(chat: Chat, intents: &Intents) -> Vec<ClientFrame> {
+    let mut frames = vec![ClientFrame::Watch {
         rooms: intents
             .watched
             .iter()
@@ -97,67 +152,20 @@ async fn connection(
             .collect(),
         epoch: chat.epoch.get_untracked(),
     }];
-    opening.extend(
+    frames.extend(
         intents
             .entered
             .map(|room_id| ClientFrame::Enter { room_id }),
     );
-    for room_id in intents.watched.iter().copied() {
-        opening.extend(
-            chat.feed(room_id)
-                .unsent()
-                .into_iter()
-                .map(|p| ClientFrame::Send {
-                    room_id,
-                    client_msg_id: p.client_msg_id,
-                    body: p.body,
-                }),
-        );
+    for &room_id in &intents.watched {
+        let feed = chat.feed(room_id);
+        let sends = feed
+            .unsent()
+            .into_iter()
+            .filter_map(|id| feed.take_try(&id));
+        frames.extend(sends.map(|p| send_frame(room_id, p)));
     }
-    for frame in opening {
-        if tx.send(encode(&frame)).await.is_err() {
-            return Ended::Early;
-        }
-    }
-    let frames = rx
-        .map(Event::Frame)
-        .chain(stream::once(future::ready(Event::Closed)));
-    let mut events = stream::select(frames, commands.by_ref().map(Event::Command));
-    let mut live = false;
-    while let Some(event) = events.next().await {
-        match event {
-            Event::Frame(Ok(WsMessage::Text(text))) => {
-                match serde_json::from_str::<ServerFrame>(&text) {
-                    Ok(frame) => {
-                        live |= matches!(frame, ServerFrame::Hello { .. });
-                        apply(chat, frame);
-                    }
-                    Err(e) => leptos::logging::warn!("unreadable frame: {e}"),
-                }
-            }
-            Event::Frame(Ok(WsMessage::Bytes(_))) => {}
-            Event::Frame(Err(WebSocketError::ConnectionClose(e)))
-                if e.code == close::SESSION_ENDED =>
-            {
-                return Ended::SignedOut;
-            }
-            Event::Frame(Err(_)) | Event::Closed => break,
-            Event::Command(command) => {
-                let frame = frame_for(chat, intents, &command);
-                remember(intents, &command);
-                if let Some(frame) = frame {
-                    if tx.send(encode(&frame)).await.is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    if live {
-        Ended::AfterLive
-    } else {
-        Ended::Early
-    }
+    frames
 }
 
 fn remember(intents: &mut Intents, command: &Command) {
@@ -184,17 +192,15 @@ fn frame_for(chat: Chat, intents: &Intents, command: &Command) -> Option<ClientF
         }),
         Command::Enter(room) => Some(ClientFrame::Enter { room_id: *room }),
         Command::Exit(room) => Some(ClientFrame::Exit { room_id: *room }),
-        Command::Send(room, id) => {
-            let pending = chat.feed(*room).unsent().into_iter();
-            pending
-                .filter(|p| &p.client_msg_id == id)
-                .map(|p| ClientFrame::Send {
-                    room_id: *room,
-                    client_msg_id: p.client_msg_id,
-                    body: p.body,
-                })
-                .next()
-        }
+        Command::Send(room, id) => chat.feed(*room).take_try(id).map(|p| send_frame(*room, p)),
+    }
+}
+
+fn send_frame(room_id: RoomId, pending: Pending) -> ClientFrame {
+    ClientFrame::Send {
+        room_id,
+        client_msg_id: pending.client_msg_id,
+        body: pending.body,
     }
 }
 

@@ -45,7 +45,7 @@ pub fn PendingBubble(pending: Pending, room: RoomId) -> impl IntoView {
                 </button>
                 <button
                     class="link"
-                    on:click=move |_| chat.feed(room).discard(&discard_id)
+                    on:click=move |_| chat.discard(room, &discard_id)
                 >
                     "Discard"
                 </button>

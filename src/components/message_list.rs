@@ -1,16 +1,65 @@
 //! The room's log: stored messages by `seq`, join/leave notices, then my pending sends.
-//! It stays scrolled to the bottom unless the reader has scrolled up; then a pill offers
-//! the new messages.
+//!
+//! - It follows the latest message while the reader is at the bottom; scrolled up, new
+//!   messages raise a "new messages" pill instead of moving the page.
+//! - Scrolling near the top loads older pages by `seq`. The message under the reader's eye
+//!   stays exactly where it was when rows are added or removed above it: the log remembers
+//!   the first visible message and its distance from the top, and restores that distance
+//!   after every change.
+//! - At most [`MAX_ROWS`] messages are in the DOM, whatever the length of the history: the
+//!   rendered window slides over the loaded messages.
 
 use leptos::html::Div;
 use leptos::prelude::*;
 
 use super::{Bubble, PendingBubble};
+use crate::api::older_messages;
 use crate::client::{Feed, Notice};
-use crate::protocol::{Message, UserId};
+use crate::protocol::{Message, Seq, UserId};
 
+/// Messages rendered at most.
+pub const MAX_ROWS: usize = 150;
+/// Messages the window moves by.
+const STEP: usize = 50;
+/// Pixels from an edge at which the log loads or slides.
+const EDGE_PX: i32 = 400;
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_PX: i32 = 48;
+
+/// Which loaded messages are rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Window {
+    /// The newest [`MAX_ROWS`], following new messages.
+    Latest,
+    /// An inclusive `seq` range, while the reader is back in history.
+    Range { start: Seq, end: Seq },
+}
+
+impl Window {
+    /// The window of at most `MAX_ROWS` messages starting at index `from` of `m`.
+    fn from_index(m: &[Message], from: usize) -> Window {
+        let from = from.min(m.len().saturating_sub(MAX_ROWS));
+        let to = (from + MAX_ROWS).min(m.len());
+        if to == m.len() {
+            Window::Latest
+        } else {
+            Window::Range {
+                start: m[from].seq,
+                end: m[to - 1].seq,
+            }
+        }
+    }
+
+    /// The index range of `m` it covers.
+    fn slice(self, m: &[Message]) -> std::ops::Range<usize> {
+        match self {
+            Window::Latest => m.len().saturating_sub(MAX_ROWS)..m.len(),
+            Window::Range { start, end } => {
+                m.partition_point(|x| x.seq < start)..m.partition_point(|x| x.seq <= end)
+            }
+        }
+    }
+}
 
 #[derive(Clone, PartialEq)]
 enum Row {
@@ -27,54 +76,176 @@ impl Row {
     }
 }
 
+/// The message the reader's eye is on, and its distance from the top of the log.
+#[derive(Clone, Copy, Debug)]
+struct Anchor {
+    seq: Seq,
+    from_top: i32,
+}
+
 /// The log of one room.
 #[component]
 pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
     let log = NodeRef::<Div>::new();
+    let window = RwSignal::new(Window::Latest);
     let stuck = RwSignal::new(true);
     let unseen = RwSignal::new(false);
-    let (messages, notices, pending) = (feed.messages, feed.notices, feed.pending.clone());
-    let rows = Memo::new(move |_| {
-        let mut rows: Vec<Row> = messages.with(|m| m.iter().cloned().map(Row::Message).collect());
-        for n in notices.get() {
-            let at = rows.partition_point(|r| match r {
-                Row::Message(m) => m.seq <= n.after_seq,
-                Row::Notice(_) => true,
+    let loading = RwSignal::new(false);
+    let anchor = StoredValue::new(None::<Anchor>);
+    let room = feed.room_id;
+    let (messages, notices, pending) = (
+        feed.messages.clone(),
+        feed.notices.clone(),
+        feed.pending.clone(),
+    );
+
+    let rows = Memo::new({
+        let messages = messages.clone();
+        move |_| {
+            let mut rows: Vec<Row> = messages.with(|m| {
+                let range = window.get().slice(m);
+                m[range].iter().cloned().map(Row::Message).collect()
             });
-            rows.insert(at, Row::Notice(n));
+            let (first, last) = match (rows.first(), rows.last()) {
+                (Some(Row::Message(a)), Some(Row::Message(b))) => (a.seq, b.seq),
+                _ => (0, Seq::MAX),
+            };
+            for n in notices.get() {
+                if n.after_seq < first || n.after_seq > last {
+                    continue;
+                }
+                let at = rows.partition_point(|r| match r {
+                    Row::Message(m) => m.seq <= n.after_seq,
+                    Row::Notice(_) => true,
+                });
+                rows.insert(at, Row::Notice(n));
+            }
+            rows
         }
-        rows
     });
-    let scroll_to_bottom = move || {
-        if let Some(el) = log.get_untracked() {
-            el.set_scroll_top(el.scroll_height());
+
+    // Where the reader is: the first message below the top edge, and whether at the bottom.
+    let observe = move || {
+        let Some(el) = log.get_untracked() else {
+            return;
+        };
+        let top = el.scroll_top();
+        let at_bottom = el.scroll_height() - top - el.client_height() < STICK_PX;
+        stuck.set(at_bottom);
+        if at_bottom {
+            unseen.set(false);
         }
-        unseen.set(false);
+        let bubbles = el.get_elements_by_class_name("bubble");
+        let found = (0..bubbles.length())
+            .filter_map(|i| bubbles.item(i))
+            .filter_map(|b| {
+                let seq = b.get_attribute("data-seq")?.parse().ok()?;
+                let offset = offset_top(&b)?;
+                Some((seq, offset))
+            })
+            .find(|(_, offset)| *offset >= top);
+        anchor.set_value(found.map(|(seq, offset)| Anchor {
+            seq,
+            from_top: offset - top,
+        }));
     };
+
+    // After every change of the rows: follow the bottom, or keep the anchor where it was.
     let count = {
         let pending = pending.clone();
         move || rows.with(Vec::len) + pending.with(Vec::len)
     };
-    Effect::new(move |_| {
-        count();
+    Effect::new(move |previous: Option<usize>| {
+        let now = count();
+        // Tracked: the first run may come before the element is there.
+        let Some(el) = log.get() else {
+            return now;
+        };
         if stuck.get_untracked() {
-            scroll_to_bottom();
+            el.set_scroll_top(el.scroll_height());
         } else {
-            unseen.set(true);
+            if let Some(a) = anchor.get_value() {
+                let selector = format!("[data-seq=\"{}\"]", a.seq);
+                if let Some(offset) = el
+                    .query_selector(&selector)
+                    .ok()
+                    .flatten()
+                    .and_then(|b| offset_top(&b))
+                {
+                    el.set_scroll_top(offset - a.from_top);
+                }
+            }
+            if previous.is_some_and(|p| now > p) && window.get_untracked() == Window::Latest {
+                unseen.set(true);
+            }
         }
+        now
     });
-    let on_scroll = move |_| {
-        if let Some(el) = log.get_untracked() {
-            let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < STICK_PX;
-            stuck.set(at_bottom);
-            if at_bottom {
-                unseen.set(false);
+
+    let slide_up = {
+        let messages = messages.clone();
+        move || {
+            let from = messages.with_untracked(|m| window.get_untracked().slice(m).start);
+            if from > 0 {
+                window.set(
+                    messages.with_untracked(|m| Window::from_index(m, from.saturating_sub(STEP))),
+                );
+                return;
+            }
+            let oldest = messages.with_untracked(|m| m.first().map(|m| m.seq));
+            if loading.get_untracked() || oldest.is_none_or(|s| s <= 1) {
+                return;
+            }
+            loading.set(true);
+            let feed = feed.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(older) = older_messages(room, oldest.unwrap_or(1)).await {
+                    let added = older.len();
+                    feed.merge(&older);
+                    window.set(feed.messages.with_untracked(|m| {
+                        let start = window.get_untracked().slice(m).start;
+                        Window::from_index(m, start.saturating_sub(added.min(STEP)))
+                    }));
+                }
+                loading.set(false);
+            });
+        }
+    };
+    let slide_down = {
+        let messages = messages.clone();
+        move || {
+            if let Window::Range { .. } = window.get_untracked() {
+                let from = messages.with_untracked(|m| window.get_untracked().slice(m).start);
+                window.set(messages.with_untracked(|m| Window::from_index(m, from + STEP)));
             }
         }
     };
-    let room = feed.room_id;
+    let on_scroll = move |_| {
+        observe();
+        let Some(el) = log.get_untracked() else {
+            return;
+        };
+        if el.scroll_top() < EDGE_PX {
+            slide_up();
+        } else if el.scroll_height() - el.scroll_top() - el.client_height() < EDGE_PX {
+            slide_down();
+        }
+    };
+    let jump_to_latest = move |_| {
+        window.set(Window::Latest);
+        stuck.set(true);
+        unseen.set(false);
+        if let Some(el) = log.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    };
+    let behind = move || !stuck.get() || window.get() != Window::Latest;
+
     view! {
         <div class="log" role="log" aria-live="polite" node_ref=log on:scroll=on_scroll>
+            <Show when=move || loading.get()>
+                <p class="notice">"Loading older messages…"</p>
+            </Show>
             <For each=move || rows.get() key=Row::key let:row>
                 {match row {
                     Row::Message(m) => {
@@ -99,10 +270,18 @@ pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
                 <PendingBubble pending=p room />
             </For>
         </div>
-        <Show when=move || unseen.get()>
-            <button class="pill" on:click=move |_| scroll_to_bottom()>
-                "New messages ↓"
+        <Show when=behind>
+            <button class="pill" on:click=jump_to_latest>
+                {move || if unseen.get() { "New messages ↓" } else { "Jump to latest ↓" }}
             </button>
         </Show>
     }
+}
+
+/// The element's distance from the top of the log's content (the log is its offset
+/// parent).
+fn offset_top(el: &leptos::web_sys::Element) -> Option<i32> {
+    use leptos::wasm_bindgen::JsCast;
+    el.dyn_ref::<leptos::web_sys::HtmlElement>()
+        .map(|h| h.offset_top())
 }

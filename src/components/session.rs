@@ -45,11 +45,6 @@ impl Session {
     pub fn me(&self) -> Option<Me> {
         self.user.get().and_then(Result::ok).flatten()
     }
-
-    /// Whether someone is signed in (tracked).
-    pub fn signed_in(&self) -> bool {
-        self.me().is_some()
-    }
 }
 
 /// The session from context.
