@@ -9,12 +9,14 @@ use crate::client::Chat;
 use crate::components::{
     ConnectionBanner, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage, TopBar,
 };
+use crate::i18n::{self, I18n};
 
-/// The document around `<App/>`, rendered on the server.
+/// The document around `<App/>`, rendered on the server in the reader's language.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::initial();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -40,6 +42,8 @@ pub struct Hydrated(pub ReadSignal<bool>);
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let lang = RwSignal::new(i18n::initial());
+    provide_context(I18n(lang));
     let session = Session::provide();
     let chat = Chat::new();
     provide_context(chat);
@@ -49,8 +53,18 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| set_hydrated.set(true));
     Effect::new(move |_| {
         if let Some(me) = session.me() {
-            chat.connect(me.user_id, me.display_name);
+            chat.connect(me);
         }
+    });
+    // The page title carries the unread total, the same in every tab.
+    Effect::new(move |_| {
+        let unread = chat.total_unread();
+        let title = if unread > 0 {
+            format!("({unread}) Parlor")
+        } else {
+            "Parlor".to_owned()
+        };
+        document().set_title(&title);
     });
     view! {
         <Router>

@@ -23,6 +23,7 @@ pub mod api;
 pub mod app;
 pub mod client;
 pub mod components;
+pub mod i18n;
 pub mod model;
 pub mod protocol;
 #[cfg(feature = "ssr")]

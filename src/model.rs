@@ -31,6 +31,8 @@ pub struct RoomSummary {
     /// Whether the viewer is a member (non-members see only public rooms they may join).
     pub is_member: bool,
     pub last_seq: Seq,
+    /// The viewer's read position: `last_seq - last_read_seq` is their unread count.
+    pub last_read_seq: Seq,
     pub last_message: Option<Message>,
 }
 
@@ -44,4 +46,6 @@ pub struct RoomPage {
     pub messages: Vec<Message>,
     /// The store's epoch, which the cursors of these messages belong to.
     pub epoch: String,
+    /// In a direct room, the other person's read position.
+    pub peer_read_seq: Option<Seq>,
 }

@@ -72,6 +72,12 @@ pub enum ClientFrame {
         client_msg_id: String,
         body: String,
     },
+    /// The user is typing in a watched room. Send at most every few seconds while typing;
+    /// the server passes it on to the room's watchers and stores nothing.
+    Typing { room_id: RoomId },
+    /// The user has seen every message up to `seq` in a watched room. The read position
+    /// never moves backwards.
+    Read { room_id: RoomId, seq: Seq },
     /// Application-level heartbeat; answered by `pong`. (A struct variant, so that
     /// unknown fields are refused like everywhere else.)
     Ping {},
@@ -113,9 +119,26 @@ pub enum ServerFrame {
     /// A stored message, missed or live.
     Message(Message),
     /// Everything up to `last_seq` has been sent for this room; what follows is live.
+    /// `read_seq` is the user's read position; `peer_read_seq` the other person's, in a
+    /// direct room.
     CaughtUp {
         room_id: RoomId,
         last_seq: Seq,
+        read_seq: Seq,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        peer_read_seq: Option<Seq>,
+    },
+    /// Someone is typing in the room (expires by itself after a few seconds).
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+        display_name: String,
+    },
+    /// A member's read position moved forward.
+    ReadMarker {
+        room_id: RoomId,
+        user_id: UserId,
+        seq: Seq,
     },
     /// Who has the room open now, after any change.
     Presence {
@@ -152,7 +175,7 @@ pub enum ResetReason {
 }
 
 /// A small code that crosses the wire; the detail stays in the server log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame is not valid JSON of a known type.
@@ -184,6 +207,8 @@ impl ErrorCode {
 pub mod close {
     /// The session was signed out or revoked. Do not reconnect until signed in again.
     pub const SESSION_ENDED: u16 = 4001;
+    /// Nothing was heard from the client (not even a pong) for `idle_timeout_ms`.
+    pub const IDLE_TIMEOUT: u16 = 4002;
     /// The client fell behind its outbound queue. Reconnect and watch from your cursors.
     pub const RESYNC: u16 = 4008;
     /// The server is restarting (standard 1012). Reconnect with backoff.

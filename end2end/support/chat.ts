@@ -5,8 +5,9 @@ import { Person, open } from "./people";
 /** From the room list, opens (or finds) the direct room with `other`. */
 export async function openDirect(person: Person, other: Person): Promise<string> {
   await open(person.page, "/");
-  await person.page.getByPlaceholder("Username to message").fill(other.username);
-  await person.page.getByRole("button", { name: "Message", exact: true }).click();
+  const form = person.page.locator('form:has(input[name="username"])');
+  await form.locator('input[name="username"]').fill(other.username);
+  await form.locator('button[type="submit"]').click();
   await expect(person.page.getByRole("heading", { name: other.displayName })).toBeVisible();
   return person.page.url();
 }
@@ -20,7 +21,7 @@ export async function enterRoom(page: Page, url: string): Promise<void> {
 
 /** Types a message and presses Enter. */
 export async function say(page: Page, text: string): Promise<void> {
-  const box = page.getByLabel("Message");
+  const box = page.locator(".composer textarea");
   await box.fill(text);
   await box.press("Enter");
 }

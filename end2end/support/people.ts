@@ -24,19 +24,20 @@ export async function open(page: Page, path: string): Promise<void> {
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
 }
 
+// Fields are found by name, not label, so the helpers work in every interface language.
 export async function signUpOn(page: Page, username: string, displayName: string, password: string) {
   await open(page, "/signup");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Display name").fill(displayName);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="display_name"]').fill(displayName);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('main button[type="submit"]').click();
 }
 
 export async function signInOn(page: Page, username: string, password: string) {
   await open(page, "/signin");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('main button[type="submit"]').click();
 }
 
 /** A new person, signed up and looking at their room list. */
@@ -58,6 +59,6 @@ export async function newPerson(
   };
   await signUpOn(page, username, person.displayName, person.password);
   await expect(page.getByTestId("me")).toHaveText(person.displayName);
-  await expect(page.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
+  await expect(page.getByTestId("my-rooms")).toBeAttached();
   return person;
 }

@@ -49,7 +49,7 @@ test("Korean composition plus Enter sends exactly one message with the full text
   const room = await openDirect(minsu, jiwoo);
   await enterRoom(jiwoo.page, room);
   const page = minsu.page;
-  await page.getByLabel("Message").focus();
+  await page.locator(".composer textarea").focus();
 
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Input.imeSetComposition", { text: "안녕하세", selectionStart: 4, selectionEnd: 4 });
@@ -69,7 +69,7 @@ test("Korean composition plus Enter sends exactly one message with the full text
   await expect(bubbles(page, "안녕하세요")).toHaveCount(1);
   await expect(page.locator(".bubble")).toHaveCount(1);
   await expect(jiwoo.page.locator(".bubble")).toHaveCount(1);
-  await expect(page.getByLabel("Message")).toHaveValue("");
+  await expect(page.locator(".composer textarea")).toHaveValue("");
 });
 
 test("the server restarts: the banner comes and goes, and nothing is lost or doubled", async ({ browser }) => {

@@ -43,28 +43,10 @@ pub enum ApiError {
     Request(String),
 }
 
+/// For logs. What a person reads comes from `i18n::Texts::api_error`.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
-            ApiError::NotSignedIn => "Please sign in first.",
-            ApiError::UsernameTaken => "That username is taken.",
-            ApiError::InvalidUsername => {
-                "Usernames are 3–32 characters: letters a–z, digits, '.', '_' or '-'."
-            }
-            ApiError::InvalidDisplayName => "Display names are 1–64 characters.",
-            ApiError::PasswordTooShort => "The password is too short: use at least 8 characters.",
-            ApiError::PasswordTooLong => "The password is too long: use at most 256 characters.",
-            ApiError::WrongCredentials => "Wrong username or password.",
-            ApiError::TooManyAttempts => "Too many attempts. Wait a minute and try again.",
-            ApiError::InvalidRoomName => "Room names are 1–80 characters.",
-            ApiError::RoomNotFound => "No such room, or you are not a member.",
-            ApiError::UserNotFound => "No user has that username.",
-            ApiError::NotAllowed => "You may not do that.",
-            ApiError::CrossSite => "This request came from another site and was refused.",
-            ApiError::Unavailable => "The server is busy. Try again.",
-            ApiError::Request(detail) => return write!(f, "The request failed: {detail}"),
-        };
-        f.write_str(text)
+        fmt::Debug::fmt(self, f)
     }
 }
 

@@ -104,6 +104,7 @@ pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
         .store
         .latest(room_id, state.config.history_page)
         .await?;
+    let read = state.store.read_state(room_id, me.user_id).await?;
     Ok(RoomPage {
         room,
         me: crate::model::Me {
@@ -113,6 +114,7 @@ pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
         },
         messages,
         epoch: state.store.epoch().to_owned(),
+        peer_read_seq: read.peer,
     })
 }
 

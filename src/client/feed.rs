@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Ack, Message, PresenceUser, RoomId, Seq, UserId};
+use crate::protocol::{Ack, ErrorCode, Message, PresenceUser, RoomId, Seq, UserId};
 
 /// Sends of one message without an answer before it is shown as failed.
 pub const MAX_TRIES: u32 = 5;
@@ -27,7 +27,16 @@ pub struct Pending {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PendingState {
     Sending,
-    Failed(String),
+    Failed(FailReason),
+}
+
+/// Why a message is shown as failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailReason {
+    /// It was sent [`MAX_TRIES`] times without an answer.
+    NoAnswer,
+    /// The server refused it.
+    Refused(ErrorCode),
 }
 
 /// A presence change shown in the log, placed after the message it followed.
@@ -50,10 +59,27 @@ pub struct Feed {
     /// Who has the room open; `None` until the server has said.
     pub online: ArcRwSignal<Option<Vec<PresenceUser>>>,
     pub notices: ArcRwSignal<Vec<Notice>>,
+    /// The user's read position: the unread count is `latest_seq - read_seq`.
+    pub read_seq: ArcRwSignal<Seq>,
+    /// In a direct room, the other person's read position.
+    pub peer_read_seq: ArcRwSignal<Option<Seq>>,
+    /// Who is typing, and until when (milliseconds, browser clock).
+    pub typing: ArcRwSignal<Vec<Typist>>,
     /// The highest `seq` known from elsewhere (the room list) when no message is held.
     floor: ArcRwSignal<Seq>,
     notice_ids: Arc<AtomicU64>,
 }
+
+/// Someone typing in a room.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typist {
+    pub user_id: UserId,
+    pub name: String,
+    pub until_ms: f64,
+}
+
+/// How long a typing notice lasts without another.
+pub const TYPING_MS: f64 = 6_000.0;
 
 impl Feed {
     pub fn new(room_id: RoomId) -> Feed {
@@ -63,8 +89,60 @@ impl Feed {
             pending: ArcRwSignal::new(Vec::new()),
             online: ArcRwSignal::new(None),
             notices: ArcRwSignal::new(Vec::new()),
+            read_seq: ArcRwSignal::new(0),
+            peer_read_seq: ArcRwSignal::new(None),
+            typing: ArcRwSignal::new(Vec::new()),
             floor: ArcRwSignal::new(0),
             notice_ids: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// The newest `seq` known (tracked).
+    pub fn latest_seq(&self) -> Seq {
+        let held = self.messages.with(|m| m.last().map_or(0, |m| m.seq));
+        held.max(self.floor.get())
+    }
+
+    /// Unread messages: derived from `seq`s, never counted (tracked).
+    pub fn unread(&self) -> Seq {
+        (self.latest_seq() - self.read_seq.get()).max(0)
+    }
+
+    /// Moves a read position forward; it never moves back.
+    pub fn advance_read(&self, seq: Seq) {
+        if seq > self.read_seq.get_untracked() {
+            self.read_seq.set(seq);
+        }
+    }
+
+    /// Moves the other person's read position forward.
+    pub fn advance_peer_read(&self, seq: Seq) {
+        if self.peer_read_seq.get_untracked().is_none_or(|s| seq > s) {
+            self.peer_read_seq.set(Some(seq));
+        }
+    }
+
+    /// Notes that someone is typing, until `now_ms + TYPING_MS`.
+    pub fn typing_from(&self, user_id: UserId, name: String, now_ms: f64) {
+        self.typing.update(|t| {
+            t.retain(|x| x.user_id != user_id && x.until_ms > now_ms);
+            t.push(Typist {
+                user_id,
+                name,
+                until_ms: now_ms + TYPING_MS,
+            });
+        });
+    }
+
+    /// Forgets typists whose notice ran out, or who just sent a message.
+    pub fn expire_typing(&self, now_ms: f64, sent_by: Option<UserId>) {
+        let stale = self.typing.with_untracked(|t| {
+            t.iter()
+                .any(|x| x.until_ms <= now_ms || Some(x.user_id) == sent_by)
+        });
+        if stale {
+            self.typing
+                .update(|t| t.retain(|x| x.until_ms > now_ms && Some(x.user_id) != sent_by));
         }
     }
 
@@ -145,7 +223,7 @@ impl Feed {
                 return;
             }
             if p.tries >= MAX_TRIES {
-                p.state = PendingState::Failed("no answer from the server".into());
+                p.state = PendingState::Failed(FailReason::NoAnswer);
                 return;
             }
             p.tries += 1;
@@ -176,10 +254,10 @@ impl Feed {
     }
 
     /// Marks a send as failed, with the reason to show.
-    pub fn fail(&self, client_msg_id: &str, reason: String) {
+    pub fn fail(&self, client_msg_id: &str, reason: FailReason) {
         self.pending.update(|p| {
             if let Some(p) = p.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
-                p.state = PendingState::Failed(reason.clone());
+                p.state = PendingState::Failed(reason);
             }
         });
     }

@@ -4,7 +4,10 @@
 //! the connection status, and the commands the pages give. Only `socket` (feature
 //! `hydrate`) touches the browser's WebSocket; it is started once the user is signed in.
 
+pub mod browser;
 mod feed;
+pub mod mention;
+pub mod notify;
 pub mod outbox;
 #[cfg(feature = "hydrate")]
 mod socket;
@@ -15,8 +18,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-pub use feed::{Feed, Notice, Pending, PendingState, MAX_TRIES};
+pub use feed::{FailReason, Feed, Notice, Pending, PendingState, Typist, MAX_TRIES, TYPING_MS};
+pub use mention::mentions;
 
+use crate::model::Me;
 use crate::protocol::{RoomId, Seq, UserId};
 
 /// The state of the connection, as the banner shows it.
@@ -44,6 +49,10 @@ pub enum Command {
     Exit(RoomId),
     /// Send the pending message with this `client_msg_id`.
     Send(RoomId, String),
+    /// Tell the room the user is typing.
+    Typing(RoomId),
+    /// Move the read position forward.
+    Read(RoomId, Seq),
 }
 
 type CommandSink = Arc<dyn Fn(Command) + Send + Sync>;
@@ -52,13 +61,20 @@ type CommandSink = Arc<dyn Fn(Command) + Send + Sync>;
 #[derive(Clone, Copy)]
 pub struct Chat {
     pub status: RwSignal<ConnStatus>,
-    /// The signed-in user as the socket's `hello` named them.
-    pub me: RwSignal<Option<(UserId, String)>>,
+    /// The signed-in user.
+    pub me: RwSignal<Option<Me>>,
     /// The epoch the held cursors come from.
     pub epoch: RwSignal<Option<String>>,
     feeds: StoredValue<HashMap<RoomId, Feed>>,
+    /// Bumped whenever a feed is added, so sums over feeds stay reactive.
+    feeds_added: RwSignal<u64>,
     sink: StoredValue<Option<CommandSink>>,
+    /// When the user last told each room they were typing (browser clock, ms).
+    typed: StoredValue<HashMap<RoomId, f64>>,
 }
+
+/// How often a typing user tells the room, at most.
+const TYPING_EVERY_MS: f64 = 3_000.0;
 
 impl Default for Chat {
     fn default() -> Self {
@@ -73,20 +89,50 @@ impl Chat {
             me: RwSignal::new(None),
             epoch: RwSignal::new(None),
             feeds: StoredValue::new(HashMap::new()),
+            feeds_added: RwSignal::new(0),
+            typed: StoredValue::new(HashMap::new()),
             sink: StoredValue::new(None),
         }
     }
 
     /// Starts the connection for the signed-in user (in the browser only; once), after
     /// putting back the outbox a previous page of theirs left in storage.
-    pub fn connect(self, user: UserId, display_name: String) {
+    pub fn connect(self, me: Me) {
         if self.sink.with_value(Option::is_some) {
             return;
         }
         #[cfg(feature = "hydrate")]
         socket::start(self);
-        self.me.set(Some((user, display_name)));
+        let user = me.user_id;
+        self.me.set(Some(me));
         self.restore_outbox(user);
+    }
+
+    /// Tells the room the user is typing (at most every few seconds).
+    pub fn typing(&self, room: RoomId) {
+        let now_ms = browser::now_ms();
+        let last = self.typed.with_value(|t| t.get(&room).copied());
+        if last.is_none_or(|t| now_ms - t >= TYPING_EVERY_MS) {
+            self.typed.update_value(|t| {
+                t.insert(room, now_ms);
+            });
+            self.command(Command::Typing(room));
+        }
+    }
+
+    /// Marks a room read up to `seq`, when that moves the read position forward.
+    pub fn mark_read(&self, room: RoomId, seq: Seq) {
+        let feed = self.feed(room);
+        if seq > feed.read_seq.get_untracked() {
+            feed.advance_read(seq);
+            self.command(Command::Read(room, seq));
+        }
+    }
+
+    /// Unread messages over every room held (tracked).
+    pub fn total_unread(&self) -> Seq {
+        self.feeds_added.track();
+        self.feeds().iter().map(Feed::unread).sum()
     }
 
     /// The feed of a room, created on first use.
@@ -98,6 +144,7 @@ impl Chat {
                 self.feeds.update_value(|f| {
                     f.insert(room, feed.clone());
                 });
+                self.feeds_added.update(|n| *n += 1);
                 feed
             })
     }
@@ -181,8 +228,8 @@ impl Chat {
 
     /// Writes the outbox to browser storage (in the browser, once the user is known).
     pub fn save_outbox(&self) {
-        if let Some((user, _)) = self.me.get_untracked() {
-            outbox::save(user, &self.outbox());
+        if let Some(me) = self.me.get_untracked() {
+            outbox::save(me.user_id, &self.outbox());
         }
     }
 

@@ -11,7 +11,8 @@ use futures_util::{future, stream, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message as WsMessage, WebSocketError};
 use leptos::prelude::*;
 
-use super::{Chat, Command, ConnStatus, Pending};
+use super::{mentions, notify, Chat, Command, ConnStatus, FailReason, Pending, TYPING_MS};
+use crate::model::Me;
 use crate::protocol::{close, ClientFrame, ErrorCode, RoomCursor, RoomId, ServerFrame};
 
 /// Longest wait between reconnection attempts.
@@ -159,6 +160,11 @@ fn opening(chat: Chat, intents: &Intents) -> Vec<ClientFrame> {
     );
     for &room_id in &intents.watched {
         let feed = chat.feed(room_id);
+        // A read made while offline; the server never moves a read position back.
+        let seq = feed.read_seq.get_untracked();
+        if seq > 0 {
+            frames.push(ClientFrame::Read { room_id, seq });
+        }
         let sends = feed
             .unsent()
             .into_iter()
@@ -175,7 +181,7 @@ fn remember(intents: &mut Intents, command: &Command) {
         }
         Command::Enter(room) => intents.entered = Some(*room),
         Command::Exit(room) if intents.entered == Some(*room) => intents.entered = None,
-        Command::Exit(_) | Command::Send(..) => {}
+        Command::Exit(_) | Command::Send(..) | Command::Typing(_) | Command::Read(..) => {}
     }
 }
 
@@ -193,6 +199,11 @@ fn frame_for(chat: Chat, intents: &Intents, command: &Command) -> Option<ClientF
         Command::Enter(room) => Some(ClientFrame::Enter { room_id: *room }),
         Command::Exit(room) => Some(ClientFrame::Exit { room_id: *room }),
         Command::Send(room, id) => chat.feed(*room).take_try(id).map(|p| send_frame(*room, p)),
+        Command::Typing(room) => Some(ClientFrame::Typing { room_id: *room }),
+        Command::Read(room, seq) => Some(ClientFrame::Read {
+            room_id: *room,
+            seq: *seq,
+        }),
     }
 }
 
@@ -212,18 +223,78 @@ fn apply(chat: Chat, frame: ServerFrame) {
             display_name,
             epoch,
         } => {
-            chat.me.set(Some((user_id, display_name)));
+            if let Some(me) = chat.me.get_untracked().filter(|me| me.user_id == user_id) {
+                if me.display_name != display_name {
+                    chat.me.set(Some(Me { display_name, ..me }));
+                }
+            }
             chat.note_epoch(&epoch);
             chat.status.set(ConnStatus::Live);
         }
-        ServerFrame::Message(m) => chat.feed(m.room_id).merge(&[m]),
-        ServerFrame::CaughtUp { .. } | ServerFrame::Pong => {}
+        ServerFrame::Message(m) => {
+            let feed = chat.feed(m.room_id);
+            feed.expire_typing(js_sys::Date::now(), Some(m.sender_id));
+            if let Some(me) = chat.me.get_untracked() {
+                if m.sender_id != me.user_id && mentions(&m.body, &me.username) {
+                    notify::mention(&m.sender_name, &m.body);
+                }
+            }
+            feed.merge(&[m]);
+        }
+        ServerFrame::CaughtUp {
+            room_id,
+            read_seq,
+            peer_read_seq,
+            ..
+        } => {
+            let feed = chat.feed(room_id);
+            feed.advance_read(read_seq);
+            if let Some(seq) = peer_read_seq {
+                feed.advance_peer_read(seq);
+            }
+        }
+        ServerFrame::Typing {
+            room_id,
+            user_id,
+            display_name,
+        } => {
+            if chat
+                .me
+                .get_untracked()
+                .is_some_and(|me| me.user_id != user_id)
+            {
+                let feed = chat.feed(room_id);
+                feed.typing_from(user_id, display_name, js_sys::Date::now());
+                set_timeout(
+                    move || feed.expire_typing(js_sys::Date::now(), None),
+                    Duration::from_millis(TYPING_MS as u64 + 50),
+                );
+            }
+        }
+        ServerFrame::ReadMarker {
+            room_id,
+            user_id,
+            seq,
+        } => {
+            let feed = chat.feed(room_id);
+            if chat
+                .me
+                .get_untracked()
+                .is_some_and(|me| me.user_id == user_id)
+            {
+                feed.advance_read(seq);
+            } else {
+                feed.advance_peer_read(seq);
+            }
+        }
+        ServerFrame::Pong => {}
         ServerFrame::Presence { room_id, online } => {
             chat.feed(room_id).set_presence(online);
         }
         ServerFrame::Ack(ack) => {
-            if let Some((id, name)) = chat.me.get_untracked() {
-                chat.feed(ack.room_id).ack(&ack, id, &name);
+            if let Some(me) = chat.me.get_untracked() {
+                chat.feed(ack.room_id)
+                    .ack(&ack, me.user_id, &me.display_name);
             }
         }
         ServerFrame::Reset { room_id, .. } => reload(chat, room_id),
@@ -234,7 +305,7 @@ fn apply(chat: Chat, frame: ServerFrame) {
             room_id,
         } => match (client_msg_id, room_id) {
             (Some(id), Some(room)) if code.is_retriable() => retry_later(chat, room, id),
-            (Some(id), Some(room)) => chat.feed(room).fail(&id, message),
+            (Some(id), Some(room)) => chat.feed(room).fail(&id, FailReason::Refused(code)),
             _ if code == ErrorCode::BadFrame => leptos::logging::error!("server: {message}"),
             _ => leptos::logging::warn!("server: {message}"),
         },

@@ -7,12 +7,14 @@ use leptos::prelude::*;
 
 use crate::app::Hydrated;
 use crate::client::Chat;
+use crate::i18n::use_i18n;
 use crate::protocol::RoomId;
 
 /// The message box of a room.
 #[component]
 pub fn Composer(room: RoomId) -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
     let Hydrated(hydrated) = expect_context::<Hydrated>();
     let input = NodeRef::<Textarea>::new();
     let send = move || {
@@ -51,13 +53,14 @@ pub fn Composer(room: RoomId) -> impl IntoView {
             <textarea
                 node_ref=input
                 rows="1"
-                placeholder="Write a message…"
-                aria-label="Message"
+                placeholder=move || i18n.t().write_message
+                aria-label=move || i18n.t().message_label
                 maxlength="4000"
                 on:keydown=on_keydown
+                on:input=move |_| chat.typing(room)
             ></textarea>
             <button type="submit" disabled=move || !hydrated.get()>
-                "Send"
+                {move || i18n.t().send}
             </button>
         </form>
     }

@@ -5,13 +5,15 @@ use leptos_router::components::A;
 
 use super::session::use_session;
 use super::RoomList;
+use crate::i18n::use_i18n;
 
 /// The room list, or a way to sign in.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
             {move || {
                 session
                     .user
@@ -19,7 +21,9 @@ pub fn HomePage() -> impl IntoView {
                     .map(|user| match user {
                         Ok(Some(_)) => view! { <RoomList /> }.into_any(),
                         Ok(None) => view! { <Welcome /> }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => {
+                            view! { <p class="form-error">{i18n.t().api_error(&e)}</p> }.into_any()
+                        }
                     })
             }}
         </Transition>
@@ -28,14 +32,20 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Welcome() -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.t();
     view! {
         <section class="card narrow welcome">
             <h1>"Parlor"</h1>
-            <p>"Real-time chat for your Q&A community."</p>
+            <p>{move || t().tagline}</p>
             <p>
-                <A href="/signin" attr:class="button">"Sign in"</A>
+                <A href="/signin" attr:class="button">
+                    {move || t().sign_in}
+                </A>
                 " "
-                <A href="/signup" attr:class="button secondary">"Create an account"</A>
+                <A href="/signup" attr:class="button secondary">
+                    {move || t().create_account}
+                </A>
             </p>
         </section>
     }

@@ -14,7 +14,8 @@ use leptos::prelude::*;
 
 use super::{Bubble, PendingBubble};
 use crate::api::older_messages;
-use crate::client::{Feed, Notice};
+use crate::client::{browser, Chat, Feed, Notice};
+use crate::i18n::{fill, use_i18n};
 use crate::protocol::{Message, Seq, UserId};
 
 /// Messages rendered at most.
@@ -83,9 +84,12 @@ struct Anchor {
     from_top: i32,
 }
 
-/// The log of one room.
+/// The log of one room. In a direct room (`direct`), my last message the other person has
+/// read carries a read marker.
 #[component]
-pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
+pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
     let log = NodeRef::<Div>::new();
     let window = RwSignal::new(Window::Latest);
     let stuck = RwSignal::new(true);
@@ -124,31 +128,58 @@ pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
         }
     });
 
+    // In a direct room: the `seq` of my last message the other person has read.
+    let read_marker = {
+        let (messages, peer) = (messages.clone(), feed.peer_read_seq.clone());
+        Memo::new(move |_| {
+            let peer = peer.get().filter(|_| direct)?;
+            messages.with(|m| {
+                m.iter()
+                    .rev()
+                    .find(|m| m.sender_id == me && m.seq <= peer)
+                    .map(|m| m.seq)
+            })
+        })
+    };
+
     // Where the reader is: the first message below the top edge, and whether at the bottom.
+    // What is on screen in a visible tab counts as read.
     let observe = move || {
         let Some(el) = log.get_untracked() else {
             return;
         };
         let top = el.scroll_top();
+        let bottom = top + el.client_height();
         let at_bottom = el.scroll_height() - top - el.client_height() < STICK_PX;
         stuck.set(at_bottom);
         if at_bottom {
             unseen.set(false);
         }
         let bubbles = el.get_elements_by_class_name("bubble");
-        let found = (0..bubbles.length())
+        let placed: Vec<(Seq, i32)> = (0..bubbles.length())
             .filter_map(|i| bubbles.item(i))
             .filter_map(|b| {
                 let seq = b.get_attribute("data-seq")?.parse().ok()?;
                 let offset = offset_top(&b)?;
                 Some((seq, offset))
             })
-            .find(|(_, offset)| *offset >= top);
-        anchor.set_value(found.map(|(seq, offset)| Anchor {
+            .collect();
+        let found = placed.iter().find(|(_, offset)| *offset >= top);
+        anchor.set_value(found.map(|&(seq, offset)| Anchor {
             seq,
             from_top: offset - top,
         }));
+        let seen = placed
+            .iter()
+            .filter(|(_, offset)| *offset < bottom)
+            .map(|(seq, _)| *seq)
+            .max();
+        if let Some(seq) = seen.filter(|_| browser::page_visible()) {
+            chat.mark_read(room, seq);
+        }
     };
+    let visibility = window_event_listener(leptos::ev::visibilitychange, move |_| observe());
+    on_cleanup(move || visibility.remove());
 
     // After every change of the rows: follow the bottom, or keep the anchor where it was.
     let count = {
@@ -179,6 +210,7 @@ pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
                 unseen.set(true);
             }
         }
+        observe();
         now
     });
 
@@ -244,19 +276,21 @@ pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
     view! {
         <div class="log" role="log" aria-live="polite" node_ref=log on:scroll=on_scroll>
             <Show when=move || loading.get()>
-                <p class="notice">"Loading older messages…"</p>
+                <p class="notice">{move || i18n.t().loading_older}</p>
             </Show>
             <For each=move || rows.get() key=Row::key let:row>
                 {match row {
                     Row::Message(m) => {
                         let mine = m.sender_id == me;
-                        view! { <Bubble message=m mine /> }.into_any()
+                        let seq = m.seq;
+                        let read = Signal::derive(move || read_marker.get() == Some(seq));
+                        view! { <Bubble message=m mine read /> }.into_any()
                     }
                     Row::Notice(n) => {
-                        let text = if n.joined {
-                            format!("{} joined", n.name)
-                        } else {
-                            format!("{} left", n.name)
+                        let text = move || {
+                            let t = i18n.t();
+                            let template = if n.joined { t.joined } else { t.left };
+                            fill(template, &[("name", &n.name)])
                         };
                         view! { <p class="notice">{text}</p> }.into_any()
                     }
@@ -272,7 +306,10 @@ pub fn MessageList(feed: Feed, me: UserId) -> impl IntoView {
         </div>
         <Show when=behind>
             <button class="pill" on:click=jump_to_latest>
-                {move || if unseen.get() { "New messages ↓" } else { "Jump to latest ↓" }}
+                {move || {
+                    let t = i18n.t();
+                    if unseen.get() { t.new_messages } else { t.jump_to_latest }
+                }}
             </button>
         </Show>
     }

@@ -1,5 +1,5 @@
-//! The user's rooms with live participant counts and last messages, then public rooms to
-//! join.
+//! The user's rooms with unread badges, live participant counts and last messages, then
+//! public rooms to join.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -7,11 +7,13 @@ use leptos_router::components::A;
 use super::{CreateRoomForm, DirectRoomForm};
 use crate::api::{list_rooms, CreateRoom, JoinRoom, OpenDirect};
 use crate::client::Chat;
+use crate::i18n::{fill, use_i18n};
 use crate::model::{RoomKind, RoomSummary};
 
-/// The room list. Every member room is watched, so counts and previews stay live.
+/// The room list. Every member room is watched, so badges, counts and previews stay live.
 #[component]
 pub fn RoomList() -> impl IntoView {
+    let i18n = use_i18n();
     let create = ServerAction::<CreateRoom>::new();
     let direct = ServerAction::<OpenDirect>::new();
     let join = ServerAction::<JoinRoom>::new();
@@ -21,10 +23,10 @@ pub fn RoomList() -> impl IntoView {
     );
     view! {
         <section class="card rooms">
-            <h1>"Rooms"</h1>
+            <h1>{move || i18n.t().rooms}</h1>
             <CreateRoomForm action=create />
             <DirectRoomForm action=direct />
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
                 {move || {
                     rooms
                         .get()
@@ -33,6 +35,7 @@ pub fn RoomList() -> impl IntoView {
                                 let (mine, others): (Vec<_>, Vec<_>) = rooms
                                     .into_iter()
                                     .partition(|r| r.is_member);
+                                let any_public = !others.is_empty();
                                 view! {
                                     <ul class="room-list" data-testid="my-rooms">
                                         {mine
@@ -40,12 +43,8 @@ pub fn RoomList() -> impl IntoView {
                                             .map(|room| view! { <RoomRow room /> })
                                             .collect_view()}
                                     </ul>
-                                    <Show when={
-                                        let any = !others.is_empty();
-                                        move || any
-                                    }>
-                                        <h2>"Public rooms"</h2>
-                                    </Show>
+                                    {any_public
+                                        .then(|| view! { <h2>{move || i18n.t().public_rooms}</h2> })}
                                     <ul class="room-list public" data-testid="public-rooms">
                                         {others
                                             .into_iter()
@@ -55,7 +54,10 @@ pub fn RoomList() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                            Err(e) => {
+                                view! { <p class="form-error">{i18n.t().api_error(&e)}</p> }
+                                    .into_any()
+                            }
                         })
                 }}
             </Transition>
@@ -66,11 +68,18 @@ pub fn RoomList() -> impl IntoView {
 #[component]
 fn RoomRow(room: RoomSummary) -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
     let feed = chat.feed(room.id);
-    let (id, last_seq) = (room.id, room.last_seq);
-    Effect::new(move |_| chat.watch(id, last_seq));
+    feed.note_seen(room.last_seq);
+    feed.advance_read(room.last_read_seq);
+    let id = room.id;
+    Effect::new(move |_| chat.watch(id, 0));
     let online = feed.online.clone();
     let count = move || online.with(|o| o.as_ref().map_or(0, Vec::len));
+    let unread = {
+        let feed = feed.clone();
+        Memo::new(move |_| feed.unread())
+    };
     let fallback = room.last_message.clone();
     let messages = feed.messages.clone();
     let preview = move || {
@@ -80,16 +89,26 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
             .map(|m| format!("{}: {}", m.sender_name, m.body))
             .unwrap_or_default()
     };
-    let kind = match room.kind {
-        RoomKind::Direct => "direct",
-        RoomKind::Group => "group",
+    let (kind, kind_text): (_, fn(&'static crate::i18n::Texts) -> &'static str) = match room.kind {
+        RoomKind::Direct => ("direct", |t| t.kind_direct),
+        RoomKind::Group => ("group", |t| t.kind_group),
     };
     view! {
         <li class="room-row" data-room-id=room.id>
             <A href=format!("/rooms/{}", room.id)>
                 <span class="room-name">{room.name}</span>
-                <span class=format!("kind {kind}")>{kind}</span>
-                <span class="online" title="people here now">{count}</span>
+                <span class=format!("kind {kind}")>{move || kind_text(i18n.t())}</span>
+                <span class="online" title=move || i18n.t().people_here>
+                    {count}
+                </span>
+                <span
+                    class="badge"
+                    data-testid="unread-badge"
+                    class:zero=move || unread.get() == 0
+                    aria-label=move || fill(i18n.t().unread, &[("n", &unread.get().to_string())])
+                >
+                    {move || unread.get()}
+                </span>
                 <span class="preview">{preview}</span>
             </A>
         </li>
@@ -98,12 +117,13 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
 
 #[component]
 fn JoinRow(room: RoomSummary, join: ServerAction<JoinRoom>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <li class="room-row">
             <span class="room-name">{room.name}</span>
             <ActionForm action=join attr:class="inline">
                 <input type="hidden" name="room_id" value=room.id />
-                <button type="submit">"Join"</button>
+                <button type="submit">{move || i18n.t().join}</button>
             </ActionForm>
         </li>
     }

@@ -1,16 +1,18 @@
-//! `/rooms/:id`: the room's header, its log and the composer.
+//! `/rooms/:id`: the room's header, its log, who is typing, and the composer.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Composer, MessageList};
+use super::{Composer, MessageList, TypingLine};
 use crate::api::{load_room, ApiError};
 use crate::client::Chat;
+use crate::i18n::{fill, use_i18n};
 use crate::model::RoomPage as Page;
 
 /// Loads the room (latest messages rendered on the server) and shows it.
 #[component]
 pub fn RoomPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let room_id = move || {
         params
@@ -25,7 +27,7 @@ pub fn RoomPage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
             {move || {
                 page.get()
                     .map(|page| match page {
@@ -33,8 +35,10 @@ pub fn RoomPage() -> impl IntoView {
                         Err(e) => {
                             view! {
                                 <section class="card narrow">
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
-                                    <a href="/">"Back to your rooms"</a>
+                                    <p class="form-error" role="alert">
+                                        {i18n.t().api_error(&e)}
+                                    </p>
+                                    <a href="/">{move || i18n.t().back_to_rooms}</a>
                                 </section>
                             }
                                 .into_any()
@@ -48,10 +52,15 @@ pub fn RoomPage() -> impl IntoView {
 #[component]
 fn Room(page: Page) -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
     let room = page.room.id;
     let feed = chat.feed(room);
     chat.note_epoch(&page.epoch);
     feed.merge(&page.messages);
+    feed.advance_read(page.room.last_read_seq);
+    if let Some(seq) = page.peer_read_seq {
+        feed.advance_peer_read(seq);
+    }
     Effect::new(move |_| {
         chat.watch(room, 0);
         chat.enter(room);
@@ -69,17 +78,20 @@ fn Room(page: Page) -> impl IntoView {
                 .join(", ")
         })
     };
+    let direct = page.room.kind == crate::model::RoomKind::Direct;
     view! {
         <section class="room" data-room-id=room>
             <header class="room-header">
-                <a href="/" class="back" aria-label="Back to rooms">"‹"</a>
+                <a href="/" class="back" aria-label=move || i18n.t().back_to_rooms>
+                    "‹"
+                </a>
                 <h1>{page.room.name}</h1>
                 <span class="online" title=names data-testid="online-count">
-                    {count}
-                    " online"
+                    {move || fill(i18n.t().online, &[("n", &count().to_string())])}
                 </span>
             </header>
-            <MessageList feed me=page.me.user_id />
+            <MessageList feed=feed.clone() me=page.me.user_id direct />
+            <TypingLine feed />
             <Composer room />
         </section>
     }

@@ -5,21 +5,24 @@ use leptos_router::components::A;
 
 use super::session::use_session;
 use super::FormError;
+use crate::i18n::use_i18n;
 
 /// The sign-in form, with inline errors (wrong password, too many attempts).
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
+    let t = move || i18n.t();
     view! {
         <section class="card narrow">
-            <h1>"Sign in"</h1>
+            <h1>{move || t().sign_in}</h1>
             <ActionForm action=session.sign_in>
                 <label>
-                    "Username"
+                    {move || t().username}
                     <input name="username" autocomplete="username" required />
                 </label>
                 <label>
-                    "Password"
+                    {move || t().password}
                     <input
                         name="password"
                         type="password"
@@ -28,9 +31,11 @@ pub fn SignInPage() -> impl IntoView {
                     />
                 </label>
                 <FormError result=session.sign_in.value() />
-                <button type="submit">"Sign in"</button>
+                <button type="submit">{move || t().sign_in}</button>
             </ActionForm>
-            <p class="hint">"New here? " <A href="/signup">"Create an account"</A></p>
+            <p class="hint">
+                {move || t().new_here} " " <A href="/signup">{move || t().create_account}</A>
+            </p>
         </section>
     }
 }

@@ -5,17 +5,20 @@ use leptos_router::components::A;
 
 use super::session::use_session;
 use super::FormError;
+use crate::i18n::use_i18n;
 
 /// The sign-up form, with inline errors (taken username, short password).
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
+    let t = move || i18n.t();
     view! {
         <section class="card narrow">
-            <h1>"Create an account"</h1>
+            <h1>{move || t().create_account}</h1>
             <ActionForm action=session.sign_up>
                 <label>
-                    "Username"
+                    {move || t().username}
                     <input
                         name="username"
                         autocomplete="username"
@@ -24,20 +27,23 @@ pub fn SignUpPage() -> impl IntoView {
                         maxlength="32"
                     />
                 </label>
-                <small class="field-hint">"3–32 characters: letters, digits, '.', '_' or '-'."</small>
+                <small class="field-hint">{move || t().username_hint}</small>
                 <label>
-                    "Display name" <input name="display_name" autocomplete="nickname" />
+                    {move || t().display_name}
+                    <input name="display_name" autocomplete="nickname" />
                 </label>
-                <small class="field-hint">"Any script, e.g. 김민수. Defaults to the username."</small>
+                <small class="field-hint">{move || t().display_name_hint}</small>
                 <label>
-                    "Password"
+                    {move || t().password}
                     <input name="password" type="password" autocomplete="new-password" required />
                 </label>
-                <small class="field-hint">"At least 8 characters."</small>
+                <small class="field-hint">{move || t().password_hint}</small>
                 <FormError result=session.sign_up.value() />
-                <button type="submit">"Sign up"</button>
+                <button type="submit">{move || t().sign_up}</button>
             </ActionForm>
-            <p class="hint">"Have an account? " <A href="/signin">"Sign in"</A></p>
+            <p class="hint">
+                {move || t().have_account} " " <A href="/signin">{move || t().sign_in}</A>
+            </p>
         </section>
     }
 }

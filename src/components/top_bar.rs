@@ -1,26 +1,37 @@
-//! The bar on top: the name, the user, and sign-out.
+//! The bar on top: the name, the language, notifications, the user, and sign-out.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::session::use_session;
+use super::{LanguageSwitch, NotifyButton};
+use crate::i18n::use_i18n;
 
-/// Brand, the signed-in user's name and a sign-out button.
+/// Brand, language switch, and for a signed-in user their name and a sign-out button.
 #[component]
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     view! {
         <header class="top-bar">
-            <A href="/" attr:class="brand">"Parlor"</A>
+            <A href="/" attr:class="brand">
+                "Parlor"
+            </A>
+            <LanguageSwitch />
             <Transition fallback=|| ()>
                 {move || {
                     session
                         .me()
                         .map(|me| {
                             view! {
-                                <span class="me" data-testid="me">{me.display_name}</span>
+                                <NotifyButton />
+                                <span class="me" data-testid="me">
+                                    {me.display_name}
+                                </span>
                                 <ActionForm action=session.sign_out attr:class="inline">
-                                    <button type="submit" class="link">"Sign out"</button>
+                                    <button type="submit" class="link">
+                                        {move || i18n.t().sign_out}
+                                    </button>
                                 </ActionForm>
                             }
                         })

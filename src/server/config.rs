@@ -55,6 +55,11 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Seconds the writer waits on a locked database before reporting `store_unavailable`.
     pub busy_timeout_secs: u64,
+    /// Milliseconds between the server's WebSocket pings.
+    pub heartbeat_ms: u64,
+    /// Milliseconds without any frame from a client (pongs included) before its socket is
+    /// closed (4002) and it drops out of presence.
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -75,6 +80,8 @@ impl Default for Config {
             commit_batch: 256,
             sign_in_per_minute: 10,
             busy_timeout_secs: 5,
+            heartbeat_ms: 15_000,
+            idle_timeout_ms: 45_000,
         }
     }
 }

@@ -243,6 +243,18 @@ impl Hub {
         deliver_room(&mut state, delivery);
     }
 
+    /// Delivers a frame outside the message sequence (typing, read markers) to every
+    /// watcher of the room. Not stored, not replayed.
+    pub fn publish_ephemeral(&self, room: RoomId, frame: &ServerFrame) {
+        let delivery = Delivery {
+            room_id: room,
+            seq: None,
+            text: serialise(frame),
+        };
+        let mut state = self.lock();
+        deliver_room(&mut state, delivery);
+    }
+
     /// Closes every connection of a session (sign-out).
     pub fn end_session(&self, session_id: i64) {
         for conn in self.lock().conns.values() {

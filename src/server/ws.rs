@@ -6,6 +6,10 @@
 //! order the sends arrived. Every frame is described in `docs/protocol.md`.
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -32,6 +36,9 @@ struct Gone;
 
 /// Frames forwarded in one go before a flush.
 const FEED_BATCH: usize = 64;
+
+/// Typing notices a socket passes on, at most one per room in this time.
+const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 /// `GET /ws`: checks the origin and the session, then upgrades.
 pub async fn upgrade(
@@ -66,6 +73,8 @@ struct Connection {
     reg: Registration,
     /// For each watched room, the highest `seq` already sent on this socket.
     sent: HashMap<RoomId, Seq>,
+    /// When this socket last passed on a typing notice, per room.
+    typed: HashMap<RoomId, Instant>,
 }
 
 impl Connection {
@@ -80,6 +89,7 @@ impl Connection {
             user,
             reg,
             sent: HashMap::new(),
+            typed: HashMap::new(),
         }
     }
 
@@ -92,6 +102,12 @@ impl Connection {
             epoch: self.state.store.epoch().to_owned(),
         };
         let mut result = send(&mut sink, &hello).await;
+        let config = self.state.config.clone();
+        let mut heartbeat = tokio::time::interval(Duration::from_millis(config.heartbeat_ms));
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        heartbeat.tick().await;
+        let idle_timeout = Duration::from_millis(config.idle_timeout_ms);
+        let mut last_heard = Instant::now();
         while result.is_ok() {
             tokio::select! {
                 biased;
@@ -115,15 +131,23 @@ impl Connection {
                     Some(d) => result = self.forward(&mut sink, d).await,
                     None => break,
                 },
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() >= idle_timeout {
+                        close_with(&mut sink, close::IDLE_TIMEOUT, "nothing heard").await;
+                        break;
+                    }
+                    result = sink.send(WsMessage::Ping(Bytes::new())).await.map_err(|_| Gone);
+                }
                 incoming = stream.next() => match incoming {
                     Some(Ok(WsMessage::Text(text))) => {
+                        last_heard = Instant::now();
                         result = self.handle(&mut sink, &mut acks, text.as_str()).await;
                     }
                     Some(Ok(WsMessage::Binary(_))) => {
                         result = send_error(&mut sink, ErrorCode::BadFrame,
                             "binary frames are not part of the protocol", None, None).await;
                     }
-                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
                     Some(Ok(WsMessage::Close(_))) | None => break,
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "socket read failed");
@@ -227,7 +251,75 @@ impl Connection {
                     send_error(sink, code, detail, Some(client_msg_id), Some(room_id)).await
                 }
             },
+            ClientFrame::Typing { room_id } => {
+                self.typing(room_id);
+                Ok(())
+            }
+            ClientFrame::Read { room_id, seq } => self.read(sink, room_id, seq).await,
             ClientFrame::Ping {} => send(sink, &ServerFrame::Pong).await,
+        }
+    }
+
+    /// Passes a typing notice on to the room, at most once per [`TYPING_EVERY`] per socket.
+    fn typing(&mut self, room_id: RoomId) {
+        if !self.sent.contains_key(&room_id) {
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .typed
+            .get(&room_id)
+            .is_some_and(|t| now.duration_since(*t) < TYPING_EVERY)
+        {
+            return;
+        }
+        self.typed.insert(room_id, now);
+        let frame = ServerFrame::Typing {
+            room_id,
+            user_id: self.user.user_id,
+            display_name: self.user.display_name.clone(),
+        };
+        self.state.hub.publish_ephemeral(room_id, &frame);
+    }
+
+    /// Moves the read position forward and tells the room (the user's other tabs, and the
+    /// other person in a direct room).
+    async fn read(&mut self, sink: &mut Sink, room_id: RoomId, seq: Seq) -> Result<(), Gone> {
+        if !self.sent.contains_key(&room_id) {
+            let detail = "watch a room before marking it read";
+            return send_error(sink, ErrorCode::NotWatching, detail, None, Some(room_id)).await;
+        }
+        match self
+            .state
+            .store
+            .mark_read(room_id, self.user.user_id, seq)
+            .await
+        {
+            Ok(Some(seq)) => {
+                let frame = ServerFrame::ReadMarker {
+                    room_id,
+                    user_id: self.user.user_id,
+                    seq,
+                };
+                self.state.hub.publish_ephemeral(room_id, &frame);
+                Ok(())
+            }
+            Ok(None) => {
+                let detail = "not a member of this room";
+                send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, room_id, "read position not stored");
+                let detail = "the store is unavailable; send the read position again later";
+                send_error(
+                    sink,
+                    ErrorCode::StoreUnavailable,
+                    detail,
+                    None,
+                    Some(room_id),
+                )
+                .await
+            }
         }
     }
 
@@ -299,7 +391,17 @@ impl Connection {
             sink.feed(WsMessage::Text(frame)).await.map_err(|_| Gone)?;
         }
         self.sent.insert(room_id, last_seq);
-        send(sink, &ServerFrame::CaughtUp { room_id, last_seq }).await
+        let read = match store.read_state(room_id, self.user.user_id).await {
+            Ok(read) => read,
+            Err(e) => return self.store_failed(sink, room_id, &e).await,
+        };
+        let caught_up = ServerFrame::CaughtUp {
+            room_id,
+            last_seq,
+            read_seq: read.mine,
+            peer_read_seq: read.peer,
+        };
+        send(sink, &caught_up).await
     }
 
     async fn store_failed(

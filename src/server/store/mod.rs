@@ -18,7 +18,7 @@ use sqlx::SqlitePool;
 
 pub use accounts::{NewUser, UserRow};
 pub use messages::{SendOutcome, SendRequest};
-pub use rooms::{InviteOutcome, JoinOutcome};
+pub use rooms::{InviteOutcome, JoinOutcome, ReadState};
 pub use sessions::SessionUser;
 
 use crate::server::config::{Config, Synchronous};

@@ -2,7 +2,7 @@
 
 use super::{now_ms, Store, StoreError};
 use crate::model::{RoomKind, RoomSummary};
-use crate::protocol::{Message, RoomId, UserId};
+use crate::protocol::{Message, RoomId, Seq, UserId};
 
 /// The result of joining a public room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,7 @@ struct RoomRow {
     is_public: bool,
     is_member: bool,
     last_seq: i64,
+    last_read_seq: i64,
     msg_id: Option<i64>,
     sender_id: Option<UserId>,
     sender_name: Option<String>,
@@ -62,6 +63,7 @@ impl From<RoomRow> for RoomSummary {
             is_public: r.is_public,
             is_member: r.is_member,
             last_seq: r.last_seq,
+            last_read_seq: r.last_read_seq,
             last_message,
         }
     }
@@ -76,6 +78,8 @@ const ROOM_SELECT: &str = "
            ELSE r.name END AS name,
            EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
                AS is_member,
+           COALESCE((SELECT m.last_read_seq FROM members m
+                     WHERE m.room_id = r.id AND m.user_id = ?1), 0) AS last_read_seq,
            lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
            lm.client_msg_id, lm.body, lm.created_at
     FROM rooms r
@@ -210,6 +214,57 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(RoomSummary::from).filter(|r| r.is_member))
+    }
+}
+
+/// Read positions in one room, for one member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadState {
+    /// The member's own read position.
+    pub mine: Seq,
+    /// In a direct room, the other member's.
+    pub peer: Option<Seq>,
+}
+
+impl Store {
+    /// Moves `user`'s read position in `room` forward to `seq` (never backwards, never past
+    /// the room's last message). Returns the position now stored, or `None` for a
+    /// non-member.
+    pub async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: Seq,
+    ) -> Result<Option<Seq>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE members
+             SET last_read_seq = MAX(last_read_seq,
+                                     MIN(?3, (SELECT last_seq FROM rooms WHERE id = ?1)))
+             WHERE room_id = ?1 AND user_id = ?2
+             RETURNING last_read_seq",
+        )
+        .bind(room)
+        .bind(user)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// `user`'s read position in `room` and, in a direct room, the other member's.
+    pub async fn read_state(&self, room: RoomId, user: UserId) -> Result<ReadState, StoreError> {
+        let rows: Vec<(UserId, Seq, String)> = sqlx::query_as(
+            "SELECT m.user_id, m.last_read_seq, r.kind
+             FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ?",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        let mine = rows.iter().find(|r| r.0 == user).map_or(0, |r| r.1);
+        let peer = rows
+            .iter()
+            .find(|r| r.0 != user && r.2 == "direct")
+            .map(|r| r.1);
+        Ok(ReadState { mine, peer })
     }
 }
 
