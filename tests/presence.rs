@@ -164,6 +164,9 @@ async fn unread_counts_follow_messages_reading_and_reconnects_and_never_go_back(
         seq: 1,
     })
     .await;
+    b.send(&ClientFrame::Ping {}).await;
+    while b.next_content().await != ServerFrame::Pong {}
+    assert_eq!(unread(&server, &bob, room).await, 1);
     b.send(&ClientFrame::Read {
         room_id: room,
         seq: 99,

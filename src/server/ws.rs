@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
-use futures_util::stream::{FuturesOrdered, SplitSink};
+use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 
 use super::auth::{self, origin};
@@ -30,12 +30,16 @@ use crate::protocol::{
 };
 
 type Sink = SplitSink<WebSocket, WsMessage>;
+type Stream = SplitStream<WebSocket>;
 
 /// The socket is gone; stop serving it.
 struct Gone;
 
 /// Frames forwarded in one go before a flush.
 const FEED_BATCH: usize = 64;
+
+/// How long a closing socket waits for the client's answering close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Typing notices a socket passes on, at most one per room in this time.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
@@ -120,7 +124,7 @@ impl Connection {
                                 break;
                             }
                         }
-                        close_with(&mut sink, reason.code(), "").await;
+                        close_with(&mut sink, &mut stream, reason.code(), "").await;
                         break;
                     }
                 }
@@ -133,7 +137,7 @@ impl Connection {
                 },
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() >= idle_timeout {
-                        close_with(&mut sink, close::IDLE_TIMEOUT, "nothing heard").await;
+                        close_with(&mut sink, &mut stream, close::IDLE_TIMEOUT, "nothing heard").await;
                         break;
                     }
                     result = sink.send(WsMessage::Ping(Bytes::new())).await.map_err(|_| Gone);
@@ -151,7 +155,7 @@ impl Connection {
                     Some(Ok(WsMessage::Close(_))) | None => break,
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "socket read failed");
-                        close_with(&mut sink, close::TOO_BIG, "frame too large or malformed").await;
+                        close_with(&mut sink, &mut stream, close::TOO_BIG, "frame too large or malformed").await;
                         break;
                     }
                 },
@@ -471,11 +475,24 @@ async fn send_error(
     send(sink, &frame).await
 }
 
-async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
+/// Sends a close frame, then waits (briefly) for the client's answering close before the
+/// connection is dropped. Dropping a socket with unread data would send a TCP reset, which
+/// can destroy the close frame (and the last acks) before the client reads them.
+async fn close_with(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
     // The peer may already be gone; there is nothing more to tell it then.
-    let _ = sink.send(WsMessage::Close(Some(frame))).await;
+    if sink.send(WsMessage::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let answered = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if let WsMessage::Close(_) = message {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
 }

@@ -392,7 +392,7 @@ impl Socket {
     }
 
     /// Sends a message and returns the server's answer to it (ack or error), skipping
-    /// broadcasts.
+    /// everything else (broadcasts, typing, read markers).
     pub async fn say(&mut self, room_id: RoomId, client_msg_id: &str, body: &str) -> ServerFrame {
         self.send(&ClientFrame::Send {
             room_id,
@@ -402,8 +402,9 @@ impl Socket {
         .await;
         loop {
             match self.next_content().await {
-                ServerFrame::Message(_) => continue,
-                answer => return answer,
+                answer @ ServerFrame::Ack(_) => return answer,
+                answer @ ServerFrame::Error { .. } => return answer,
+                _ => continue,
             }
         }
     }
