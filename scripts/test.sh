@@ -22,6 +22,9 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "unit and integration tests (this also builds target/debug/parlor for end-to-end)"
 cargo test --features ssr
 
+step "benchmark smoke (the load generator against every server, a few seconds)"
+scripts/bench.sh --smoke --json target/bench/smoke.json
+
 step "build the browser half (cargo leptos build --frontend-only)"
 cargo leptos build --frontend-only
 

@@ -231,3 +231,27 @@ async fn signing_out_closes_that_sessions_socket_and_no_other() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn many_people_joining_a_room_at_once_all_get_in() {
+    let server = TestServer::start().await;
+    let owner = Person::sign_up(&server, "owner").await;
+    let room = owner.create_room(&server, "busy", true).await;
+    let mut people = Vec::new();
+    for i in 0..24 {
+        people.push(Person::sign_up(&server, &format!("joiner{i}")).await);
+    }
+    let room_id = room.to_string();
+    let form = [("room_id", room_id.as_str())];
+    let joins = people.iter().map(|p| p.call(&server, "join_room", &form));
+    for answer in futures_util::future::join_all(joins).await {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE room_id = ?")
+        .bind(room)
+        .fetch_one(&server.db().await)
+        .await
+        .expect("count");
+    assert_eq!(members, 25);
+    server.stop().await;
+}

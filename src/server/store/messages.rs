@@ -64,7 +64,7 @@ impl Store {
     /// membership inside the transaction, then takes its room's next `seq`. Either the whole
     /// batch commits or none of it does; the outcomes are in request order.
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for req in batch {
             let earlier = sqlx::query_as::<_, MessageRow>(&format!(

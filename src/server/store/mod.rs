@@ -84,6 +84,13 @@ impl Store {
         })
     }
 
+    /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`). A deferred one
+    /// that reads first and writes later fails outright (SQLITE_BUSY, no waiting) when
+    /// another writer committed in between; an immediate one waits its turn.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// The identity of this database: cursors from another epoch are not resumable.
     pub fn epoch(&self) -> &str {
         &self.epoch

@@ -94,7 +94,7 @@ impl Store {
         name: &str,
         is_public: bool,
     ) -> Result<RoomId, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let now = now_ms();
         let id: RoomId = sqlx::query_scalar(
             "INSERT INTO rooms (kind, name, is_public, created_by, created_at)
@@ -114,7 +114,7 @@ impl Store {
     /// The direct room of `a` and `b`, created on first use; both are members.
     pub async fn open_direct(&self, a: UserId, b: UserId) -> Result<RoomId, StoreError> {
         let key = format!("{}:{}", a.min(b), a.max(b));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO rooms (kind, name, direct_key, created_by, created_at)
              VALUES ('direct', '', ?, ?, ?) ON CONFLICT (direct_key) DO NOTHING",
@@ -136,7 +136,7 @@ impl Store {
 
     /// Adds `user` to a public group room.
     pub async fn join_public(&self, user: UserId, room: RoomId) -> Result<JoinOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let public: Option<bool> =
             sqlx::query_scalar("SELECT is_public FROM rooms WHERE id = ? AND kind = 'group'")
                 .bind(room)
@@ -157,7 +157,7 @@ impl Store {
         room: RoomId,
         invitee: UserId,
     ) -> Result<InviteOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let allowed: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM members m JOIN rooms r ON r.id = m.room_id
                             WHERE m.room_id = ? AND m.user_id = ? AND r.kind = 'group')",

@@ -1,0 +1,373 @@
+//! The scenarios: open-loop fan-out with latency histograms, durable write throughput, and
+//! memory per idle connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{stream, FutureExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use crate::client::{self, Event, Receiver, Sender};
+use crate::servers::{Kind, Server, Usage};
+
+/// Connections opened at once while setting up.
+const CONNECT_PARALLEL: usize = 64;
+
+/// Rooms, members and cookies as the server knows them.
+pub struct Population {
+    pub rooms: Vec<i64>,
+    /// One session cookie per member (Parlor); empty for the peers.
+    pub cookies: Vec<String>,
+}
+
+/// Makes `members` users (through the real sign-up) in `rooms` public rooms on Parlor; the
+/// peers need no set-up.
+pub async fn populate(server: &Server, rooms: usize, members: usize) -> Population {
+    if !server.kind.is_parlor() {
+        return Population {
+            rooms: (1..=rooms as i64).collect(),
+            cookies: Vec::new(),
+        };
+    }
+    let http = reqwest::Client::new();
+    let call = |cookie: Option<String>, name: &str, form: String| {
+        let mut req = http
+            .post(format!("http://{}/api/{name}", server.addr))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(form);
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        async move { req.send().await.expect("request") }
+    };
+    let mut cookies = Vec::new();
+    for m in 0..members {
+        let form = format!("username=bench{m}&display_name=&password=bench-password-{m}");
+        let res = call(None, "sign_up", form).await;
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .find(|c| c.starts_with("parlor_session="))
+            .expect("session cookie");
+        cookies.push(cookie);
+    }
+    let mut ids = Vec::new();
+    for r in 0..rooms {
+        let res = call(
+            Some(cookies[0].clone()),
+            "create_room",
+            format!("name=bench{r}&public=on"),
+        )
+        .await;
+        ids.push(
+            res.text()
+                .await
+                .expect("body")
+                .trim()
+                .parse()
+                .expect("room id"),
+        );
+    }
+    let joins = cookies
+        .iter()
+        .skip(1)
+        .flat_map(|c| ids.iter().map(move |r| (c.clone(), *r)));
+    stream::iter(joins)
+        .for_each_concurrent(CONNECT_PARALLEL, |(cookie, room)| {
+            call(Some(cookie), "join_room", format!("room_id={room}")).map(|_| ())
+        })
+        .await;
+    Population {
+        rooms: ids,
+        cookies,
+    }
+}
+
+/// An open-loop fan-out run: one publisher per room sends on a fixed schedule; every member
+/// records send→receive latency from the scheduled send time (so stalls are not hidden).
+pub struct Fanout {
+    pub rooms: usize,
+    pub members: usize,
+    pub rate_per_room: f64,
+    pub body_bytes: usize,
+    pub warmup: Duration,
+    pub measure: Duration,
+}
+
+struct Outcome {
+    histogram: Histogram<u64>,
+    deliveries: u64,
+    errors: u64,
+    disconnected: bool,
+}
+
+pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Value {
+    let kind = server.kind;
+    let plan: Vec<(usize, usize)> = (0..s.rooms)
+        .flat_map(|r| (0..s.members).map(move |m| (r, m)))
+        .collect();
+    let connected: Vec<_> = stream::iter(plan)
+        .map(|(r, m)| {
+            let cookie = population.cookies.get(m).cloned();
+            let room = population.rooms[r];
+            let addr = server.addr.clone();
+            async move {
+                (
+                    m == 0,
+                    client::connect(kind, &addr, room, cookie.as_deref()).await,
+                )
+            }
+        })
+        .buffer_unordered(CONNECT_PARALLEL)
+        .collect()
+        .await;
+    let mut errors = 0u64;
+    let base = Instant::now();
+    let start = base + Duration::from_millis(300);
+    let measure_from = start + s.warmup;
+    let measure_to = measure_from + s.measure;
+    let clock = Arc::new(Clock {
+        base,
+        start,
+        measure_from,
+        measure_to,
+    });
+    let mut tasks = Vec::new();
+    for (publisher, connection) in connected {
+        let Ok((tx, rx)) = connection else {
+            errors += 1;
+            continue;
+        };
+        let interval = Duration::from_secs_f64(1.0 / s.rate_per_room);
+        let role = publisher.then_some((interval, s.body_bytes));
+        tasks.push(tokio::spawn(member(tx, rx, role, clock.clone())));
+    }
+    let before = wait_and_sample(server, measure_from).await;
+    let after = wait_and_sample(server, measure_to).await;
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).expect("histogram");
+    let (mut deliveries, mut disconnects) = (0u64, 0u64);
+    for task in tasks {
+        if let Ok(out) = task.await {
+            histogram.add(&out.histogram).expect("merge");
+            deliveries += out.deliveries;
+            errors += out.errors;
+            disconnects += u64::from(out.disconnected);
+        }
+    }
+    let secs = s.measure.as_secs_f64();
+    let offered = s.rooms as f64 * s.rate_per_room * s.members as f64;
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    let per_delivery = |seconds: f64| {
+        if deliveries > 0 {
+            seconds * 1e6 / deliveries as f64
+        } else {
+            0.0
+        }
+    };
+    json!({
+        "connections": s.rooms * s.members,
+        "rooms": s.rooms,
+        "members": s.members,
+        "offered_deliveries_per_s": offered,
+        "deliveries_per_s": deliveries as f64 / secs,
+        "p50_ms": ms(0.5),
+        "p99_ms": ms(0.99),
+        "p999_ms": ms(0.999),
+        "max_ms": histogram.max() as f64 / 1000.0,
+        "errors": errors,
+        "disconnects": disconnects,
+        "user_us_per_delivery": per_delivery(after.user_s - before.user_s),
+        "sys_us_per_delivery": per_delivery(after.sys_s - before.sys_s),
+        "total_us_per_delivery": per_delivery(after.user_s - before.user_s + after.sys_s - before.sys_s),
+        "peak_rss_mb": after.peak_rss as f64 / 1048576.0,
+    })
+}
+
+struct Clock {
+    base: Instant,
+    /// When publishing starts (the warm-up begins).
+    start: Instant,
+    measure_from: Instant,
+    measure_to: Instant,
+}
+
+impl Clock {
+    fn nanos(&self, at: Instant) -> u64 {
+        at.duration_since(self.base).as_nanos() as u64
+    }
+}
+
+async fn wait_and_sample(server: &Server, at: Instant) -> Usage {
+    tokio::time::sleep_until(at).await;
+    server.usage()
+}
+
+/// One member: receives and records; the publisher of the room also sends on schedule.
+async fn member(
+    mut tx: Sender,
+    mut rx: Receiver,
+    publish: Option<(Duration, usize)>,
+    clock: Arc<Clock>,
+) -> Outcome {
+    let mut out = Outcome {
+        histogram: Histogram::new_with_bounds(1, 120_000_000, 3).expect("histogram"),
+        deliveries: 0,
+        errors: 0,
+        disconnected: false,
+    };
+    let (from, to) = (
+        clock.nanos(clock.measure_from),
+        clock.nanos(clock.measure_to),
+    );
+    let end = clock.measure_to + Duration::from_secs(1);
+    let mut next = publish.map(|(interval, _)| (clock.start, interval));
+    let mut pongs = 0;
+    loop {
+        let send_at = next.map(|(at, _)| at).filter(|at| *at < clock.measure_to);
+        tokio::select! {
+            _ = tokio::time::sleep_until(end) => break,
+            _ = async { tokio::time::sleep_until(send_at.unwrap_or(end)).await }, if send_at.is_some() => {
+                let Some((at, interval)) = next else { continue };
+                let body = body(clock.nanos(at), publish.map_or(100, |p| p.1));
+                if tx.send(&body).await.is_err() {
+                    out.errors += 1;
+                }
+                next = Some((at + interval, interval));
+            }
+            event = rx.next() => match event {
+                Event::Body(text) => {
+                    let now = clock.nanos(Instant::now());
+                    if let Some(sent) = sent_at(&text) {
+                        if sent >= from && sent < to {
+                            out.histogram.saturating_record(now.saturating_sub(sent) / 1000);
+                            out.deliveries += 1;
+                        }
+                    }
+                }
+                Event::Ack | Event::Other => {}
+                Event::Closed => {
+                    out.disconnected = true;
+                    break;
+                }
+            },
+        }
+        while pongs < rx.pongs {
+            pongs += 1;
+            let _ = tx.pong().await;
+        }
+    }
+    out
+}
+
+/// A message body: `t=<scheduled send time, ns>;` padded to `bytes`.
+fn body(sent_ns: u64, bytes: usize) -> String {
+    let mut text = format!("t={sent_ns};");
+    let pad = bytes.saturating_sub(text.len());
+    text.extend(std::iter::repeat_n('x', pad));
+    text
+}
+
+fn sent_at(body: &str) -> Option<u64> {
+    body.strip_prefix("t=")?.split(';').next()?.parse().ok()
+}
+
+/// Durable write throughput through the real send path: `senders` sockets, each in its own
+/// room, keep `window` messages in flight; acks per second are counted.
+pub async fn writes(
+    server: &Server,
+    population: &Population,
+    senders: usize,
+    window: usize,
+    measure: Duration,
+) -> Value {
+    let mut tasks = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(500) + measure;
+    let counted_from = Instant::now() + Duration::from_millis(500);
+    for i in 0..senders {
+        let cookie = population
+            .cookies
+            .get(i % population.cookies.len().max(1))
+            .cloned();
+        let room = population.rooms[i % population.rooms.len()];
+        let addr = server.addr.clone();
+        let kind = server.kind;
+        tasks.push(tokio::spawn(async move {
+            let Ok((mut tx, mut rx)) = client::connect(kind, &addr, room, cookie.as_deref()).await
+            else {
+                return 0u64;
+            };
+            let (mut in_flight, mut acked) = (0usize, 0u64);
+            let text = body(0, 100);
+            while Instant::now() < deadline {
+                while in_flight < window {
+                    if tx.send(&text).await.is_err() {
+                        return acked;
+                    }
+                    in_flight += 1;
+                }
+                match tokio::time::timeout_at(deadline, rx.next()).await {
+                    Ok(Event::Ack) => {
+                        in_flight -= 1;
+                        if Instant::now() >= counted_from {
+                            acked += 1;
+                        }
+                    }
+                    Ok(Event::Closed) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            acked
+        }));
+    }
+    let mut acked = 0;
+    for task in tasks {
+        acked += task.await.unwrap_or(0);
+    }
+    json!({
+        "senders": senders,
+        "window": window,
+        "acked_messages_per_s": acked as f64 / measure.as_secs_f64(),
+    })
+}
+
+/// Server memory per idle connection: `count` sockets that joined a room and then say
+/// nothing (Parlor's are signed in and watching).
+pub async fn idle(server: &Server, population: &Population, count: usize) -> Value {
+    let kind = server.kind;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.usage();
+    let connections: Vec<_> = stream::iter(0..count)
+        .map(|i| {
+            let cookie = population
+                .cookies
+                .get(i % population.cookies.len().max(1))
+                .cloned();
+            let room = population.rooms[i % population.rooms.len()];
+            let addr = server.addr.clone();
+            async move { client::connect(kind, &addr, room, cookie.as_deref()).await }
+        })
+        .buffer_unordered(CONNECT_PARALLEL)
+        .collect()
+        .await;
+    let opened = connections.iter().filter(|c| c.is_ok()).count();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = server.usage();
+    drop(connections);
+    json!({
+        "connections": opened,
+        "failed": count - opened,
+        "rss_mb": after.rss as f64 / 1048576.0,
+        "kb_per_connection": (after.rss.saturating_sub(before.rss)) as f64 / 1024.0 / opened.max(1) as f64,
+    })
+}
+
+/// Whether a scenario applies to a server (write throughput needs acks: Parlor only).
+pub fn applies(scenario: &str, kind: Kind) -> bool {
+    scenario != "p3" || kind.is_parlor()
+}
