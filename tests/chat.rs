@@ -190,3 +190,44 @@ async fn bad_bodies_get_clear_errors_and_the_socket_stays_open() {
     assert_eq!(stored, "trimmed");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_flood_is_told_to_slow_down_and_nothing_over_the_limit_is_stored() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = TestServer::start_in(dir.path(), |c| {
+        c.messages_per_second = 1;
+        c.message_burst = 3;
+    })
+    .await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let room = alice.create_room(&server, "flood", false).await;
+    let mut a = alice.connect(&server).await;
+    a.watch(room, 0).await;
+    let mut answers = Vec::new();
+    for i in 0..5 {
+        answers.push(a.say(room, &msg_id(i), "spam").await);
+    }
+    let acks = answers
+        .iter()
+        .filter(|f| matches!(f, ServerFrame::Ack(_)))
+        .count();
+    let slowed = answers
+        .iter()
+        .filter(|f| {
+            matches!(
+                f,
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!((acks, slowed), (3, 2));
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(&server.db().await)
+        .await
+        .expect("count");
+    assert_eq!(rows, 3);
+    server.stop().await;
+}

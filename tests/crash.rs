@@ -98,6 +98,8 @@ async fn spawn_server(dir: &Path) -> Server {
             format!("sqlite://{}", dir.join("parlor.db").display()),
         )
         .env("PARLOR_RESUME_LIMIT", "1000000")
+        .env("PARLOR_MESSAGES_PER_SECOND", "1000000")
+        .env("PARLOR_MESSAGE_BURST", "1000000")
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)

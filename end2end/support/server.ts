@@ -55,6 +55,9 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
       PARLOR_DATABASE_URL: `sqlite://${path.join(dataDir, "parlor.db")}`,
       PARLOR_SITE_ROOT: path.join(root, "target", "site"),
       RUST_LOG: process.env.RUST_LOG ?? "warn",
+      // The history spec stores hundreds of messages at once through one user.
+      PARLOR_MESSAGES_PER_SECOND: "100000",
+      PARLOR_MESSAGE_BURST: "100000",
     },
   });
   await new Promise<void>((resolve, reject) => {

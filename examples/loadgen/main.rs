@@ -6,7 +6,8 @@
 //! - `p1`: 10 rooms × 100 members, 20 msgs/s per room (20,000 deliveries/s), 100-byte bodies;
 //! - `p2`: 100 rooms × 10 members, 1 msg/s per room;
 //! - `p3`: durable write throughput through the real send path (Parlor only);
-//! - `p4`: server memory per idle connection.
+//! - `p4`: server memory per idle connection;
+//! - `p5`: latest page and scroll-back page, server-side, in a room of 1,000,000 messages.
 //!
 //! `scripts/bench.sh` builds everything in release mode and runs this; `--smoke` runs every
 //! scenario tiny, only to prove the harness works.
@@ -37,7 +38,7 @@ fn parse() -> Result<Args, String> {
     let mut args = Args {
         smoke: false,
         servers: Kind::ALL.to_vec(),
-        scenarios: ["p1", "p2", "p3", "p4"].map(String::from).to_vec(),
+        scenarios: ["p1", "p2", "p3", "p4", "p5"].map(String::from).to_vec(),
         seconds: 10,
         idle: 5000,
         json: PathBuf::from("target/bench/results.json"),
@@ -127,9 +128,22 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let mut results: Vec<(String, Kind, Value)> = Vec::new();
+    if args.scenarios.iter().any(|s| s == "p5") {
+        eprintln!("running p5 on parlor's store…");
+        let (messages, samples) = if args.smoke {
+            (10_000, 100)
+        } else {
+            (1_000_000, 2_000)
+        };
+        results.push((
+            "p5".into(),
+            Kind::ParlorFull,
+            scenarios::store_queries(messages, samples).await,
+        ));
+    }
     for &kind in &args.servers {
         for scenario in &args.scenarios {
-            if !scenarios::applies(scenario, kind) {
+            if scenario == "p5" || !scenarios::applies(scenario, kind) {
                 continue;
             }
             eprintln!("running {scenario} on {}…", kind.name());
@@ -240,6 +254,24 @@ fn print_tables(results: &[(String, Kind, Value)]) {
                 f(v, "acked_messages_per_s")
             );
         }
+    }
+    if let Some((_, _, v)) = results.iter().find(|(s, _, _)| s == "p5") {
+        println!(
+            "\n### p5: history queries in a room of {} messages (server-side)\n",
+            v["messages"]
+        );
+        println!("| query | p50 ms | p99 ms |");
+        println!("|---|---:|---:|");
+        println!(
+            "| latest 50 | {:.3} | {:.3} |",
+            f(v, "latest_p50_ms"),
+            f(v, "latest_p99_ms")
+        );
+        println!(
+            "| scroll-back page of 50 | {:.3} | {:.3} |",
+            f(v, "scrollback_p50_ms"),
+            f(v, "scrollback_p99_ms")
+        );
     }
     let idle: Vec<_> = results.iter().filter(|(s, _, _)| s == "p4").collect();
     if !idle.is_empty() {

@@ -371,3 +371,79 @@ pub async fn idle(server: &Server, population: &Population, count: usize) -> Val
 pub fn applies(scenario: &str, kind: Kind) -> bool {
     scenario != "p3" || kind.is_parlor()
 }
+
+/// Server-side query latency in a big room: the latest page and a random scroll-back page,
+/// straight from the store, in a database of `messages` messages.
+pub async fn store_queries(messages: i64, samples: usize) -> Value {
+    use parlor::server::config::Config;
+    use parlor::server::store::{NewUser, Store};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("big.db").display());
+    let config = Config {
+        database_url: url.clone(),
+        ..Config::default()
+    };
+    let store = Store::open(&config).await.expect("store");
+    let user = store
+        .create_user(NewUser {
+            username: "writer",
+            display_name: "Writer",
+            password_hash: "x",
+        })
+        .await
+        .expect("user")
+        .expect("new user");
+    let room = store
+        .create_group(user.id, "big", true)
+        .await
+        .expect("room");
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("pool");
+    let filled = Instant::now();
+    sqlx::query(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?1)
+         INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at)
+         SELECT ?2, x, ?3, printf('00000000-0000-4000-8000-%012x', x),
+                'message number ' || x || ' of a long history', x FROM n",
+    )
+    .bind(messages)
+    .bind(room)
+    .bind(user.id)
+    .execute(&pool)
+    .await
+    .expect("fill");
+    sqlx::query("UPDATE rooms SET last_seq = ? WHERE id = ?")
+        .bind(messages)
+        .bind(room)
+        .execute(&pool)
+        .await
+        .expect("last_seq");
+    let fill_s = filled.elapsed().as_secs_f64();
+    let mut latest = Histogram::<u64>::new(3).expect("histogram");
+    let mut back = Histogram::<u64>::new(3).expect("histogram");
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..samples {
+        let t = Instant::now();
+        let page = store.latest(room, 50).await.expect("latest");
+        latest.saturating_record(t.elapsed().as_micros() as u64);
+        assert_eq!(page.len(), 50);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let before = 51 + (seed % (messages as u64 - 51)) as i64;
+        let t = Instant::now();
+        let page = store.before(room, before, 50).await.expect("before");
+        back.saturating_record(t.elapsed().as_micros() as u64);
+        assert_eq!(page.len(), 50);
+    }
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    json!({
+        "messages": messages,
+        "fill_s": fill_s,
+        "samples": samples,
+        "latest_p50_ms": ms(&latest, 0.5),
+        "latest_p99_ms": ms(&latest, 0.99),
+        "scrollback_p50_ms": ms(&back, 0.5),
+        "scrollback_p99_ms": ms(&back, 0.99),
+    })
+}

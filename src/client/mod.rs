@@ -185,6 +185,10 @@ impl Chat {
     /// same `client_msg_id` until acknowledged.
     pub fn send_message(&self, room: RoomId, body: String) {
         let id = new_client_msg_id();
+        // Typing again after sending is news at once: the receiver cleared the notice.
+        self.typed.update_value(|t| {
+            t.remove(&room);
+        });
         self.feed(room).push_pending(Pending {
             client_msg_id: id.clone(),
             body,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::client::notify;
 use crate::i18n::use_i18n;
 
-/// Shown while the browser has not been asked yet.
+/// A bell, shown while the browser has not been asked yet.
 #[component]
 pub fn NotifyButton() -> impl IntoView {
     let i18n = use_i18n();
@@ -15,9 +15,10 @@ pub fn NotifyButton() -> impl IntoView {
     let ask = move |_| notify::ask(move |now| permission.set(now));
     move || {
         (permission.get() == "default").then(|| {
+            let label = move || i18n.t().enable_notifications;
             view! {
-                <button class="link" on:click=ask>
-                    {move || i18n.t().enable_notifications}
+                <button class="link bell" on:click=ask title=label aria-label=label>
+                    "🔔"
                 </button>
             }
         })

@@ -55,6 +55,13 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Seconds the writer waits on a locked database before reporting `store_unavailable`.
     pub busy_timeout_secs: u64,
+    /// Messages a user may send per second, sustained (a token bucket shared by all their
+    /// sockets). More gets `rate_limited`: not stored, not acked.
+    pub messages_per_second: u32,
+    /// Messages a user may send in a burst before `messages_per_second` applies.
+    pub message_burst: u32,
+    /// Open sockets per user; the next upgrade is refused with 429.
+    pub connections_per_user: usize,
     /// Milliseconds between the server's WebSocket pings.
     pub heartbeat_ms: u64,
     /// Milliseconds without any frame from a client (pongs included) before its socket is
@@ -80,6 +87,9 @@ impl Default for Config {
             commit_batch: 256,
             sign_in_per_minute: 10,
             busy_timeout_secs: 5,
+            messages_per_second: 10,
+            message_burst: 30,
+            connections_per_user: 20,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,
         }

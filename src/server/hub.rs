@@ -271,6 +271,15 @@ impl Hub {
         }
     }
 
+    /// Number of registered connections of one user.
+    pub fn connections_of(&self, user: UserId) -> usize {
+        self.lock()
+            .conns
+            .values()
+            .filter(|c| c.user.user_id == user)
+            .count()
+    }
+
     /// Number of registered connections.
     pub fn connections(&self) -> usize {
         self.lock().conns.len()

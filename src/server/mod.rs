@@ -6,6 +6,7 @@
 //! - [`hub`]: per-room fan-out and presence in memory;
 //! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
+//! - [`limits`]: messages per user per second;
 //! - [`context`]: what server functions take from the request;
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod context;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod state;
 pub mod store;
 pub mod writer;
@@ -27,6 +29,7 @@ use tokio::task::JoinHandle;
 use self::auth::SignInLimiter;
 use self::config::Config;
 use self::hub::Hub;
+use self::limits::SendLimiter;
 use self::state::AppState;
 use self::store::{Store, StoreError};
 use self::writer::Writer;
@@ -55,8 +58,31 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreEr
         .reload_port(reload_port)
         .env(env)
         .build();
+    let sign_in_limiter = Arc::new(SignInLimiter::new(config.sign_in_per_minute));
+    let send_limiter = Arc::new(SendLimiter::new(
+        config.messages_per_second,
+        config.message_burst,
+    ));
+    // Buckets that are full again are forgotten, so the limiters' memory follows recent
+    // traffic only.
+    let janitor = (
+        Arc::downgrade(&sign_in_limiter),
+        Arc::downgrade(&send_limiter),
+    );
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let (Some(a), Some(b)) = (janitor.0.upgrade(), janitor.1.upgrade()) else {
+                break;
+            };
+            a.forget_idle();
+            b.forget_idle();
+        }
+    });
     let state = AppState {
-        limiter: Arc::new(SignInLimiter::new(config.sign_in_per_minute)),
+        limiter: sign_in_limiter,
+        send_limiter,
         config: Arc::new(config),
         store,
         hub,

@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use super::auth::SignInLimiter;
 use super::config::Config;
 use super::hub::Hub;
+use super::limits::SendLimiter;
 use super::store::Store;
 use super::writer::Writer;
 
@@ -20,6 +21,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub writer: Writer,
     pub limiter: Arc<SignInLimiter>,
+    pub send_limiter: Arc<SendLimiter>,
     pub leptos: LeptosOptions,
 }
 

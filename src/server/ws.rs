@@ -61,6 +61,9 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
         }
     };
+    if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
+        return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
+    }
     let limit = state.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -345,6 +348,8 @@ impl Connection {
             Err((ErrorCode::EmptyBody, "the message is empty"))
         } else if body.chars().count() > self.state.config.max_body_chars {
             Err((ErrorCode::BodyTooLong, "the message is too long"))
+        } else if !self.state.send_limiter.allow(self.user.user_id) {
+            Err((ErrorCode::RateLimited, "slow down: too many messages"))
         } else {
             Ok(())
         }

@@ -1,0 +1,52 @@
+// Takes the README's screenshot: two people chatting, side by side (desktop and phone).
+// Usage: start Parlor on a fresh database, then `node tools/screenshot.mjs http://127.0.0.1:3000 ../docs/screenshot.png`.
+import { chromium } from "@playwright/test";
+
+const [base, out] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+});
+
+async function person(username, name, password, viewport, locale) {
+  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.goto(`${base}/signup`);
+  await page.locator(".app[data-hydrated=true]").waitFor();
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="display_name"]').fill(name);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('main button[type="submit"]').click();
+  await page.getByTestId("my-rooms").waitFor({ state: "attached" });
+  return page;
+}
+
+const minsu = await person("minsu", "김민수", "password-minsu", { width: 900, height: 640 }, "ko-KR");
+const alice = await person("alice", "Alice", "password-alice", { width: 390, height: 640 }, "en-US");
+const form = alice.locator('form:has(input[name="username"])');
+await form.locator('input[name="username"]').fill("minsu");
+await form.locator('button[type="submit"]').click();
+await alice.getByTestId("online-count").waitFor();
+const room = alice.url();
+await minsu.goto(room);
+await minsu.locator(".app[data-hydrated=true]").waitFor();
+const say = async (page, text) => {
+  await page.locator(".composer textarea").fill(text);
+  await page.locator(".composer textarea").press("Enter");
+  await page.waitForTimeout(250);
+};
+await say(alice, "Hi! Did the answer about async Rust help?");
+await say(minsu, "네, 정말 도움이 됐어요. 감사합니다! 🙏");
+await say(alice, "Great. Ping me with @minsu if the borrow checker complains again.");
+await say(minsu, "@alice 그럴게요 😄");
+await alice.locator(".composer textarea").pressSequentially("See you");
+await minsu.waitForTimeout(400);
+const a = await minsu.screenshot();
+const b = await alice.screenshot();
+// Put the two side by side in one image.
+const page = await (await browser.newContext({ viewport: { width: 1310, height: 660 } })).newPage();
+await page.setContent(`<body style="margin:0;background:#d9dde4;display:flex;gap:10px;padding:10px">
+  <img src="data:image/png;base64,${a.toString("base64")}">
+  <img src="data:image/png;base64,${b.toString("base64")}"></body>`);
+await page.screenshot({ path: out });
+await browser.close();
