@@ -14,6 +14,8 @@ use crate::i18n::{self, I18n};
 /// The document around `<App/>`, rendered on the server in the reader's language.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = i18n::initial();
+    #[cfg(feature = "ssr")]
+    crate::server::http::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>

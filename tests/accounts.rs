@@ -255,3 +255,36 @@ async fn many_people_joining_a_room_at_once_all_get_in() {
     assert_eq!(members, 25);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn pages_carry_a_nonce_based_content_security_policy_and_safe_headers() {
+    let server = TestServer::start().await;
+    let res = reqwest::get(server.url("/")).await.expect("page");
+    let headers = res.headers().clone();
+    let html = res.text().await.expect("html");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    let csp = header("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("a nonce in {csp}"));
+    // Every inline script of the page carries that nonce.
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(
+        scripts > 0 && with_nonce >= scripts,
+        "{scripts} scripts, {with_nonce} with the nonce"
+    );
+    server.stop().await;
+}

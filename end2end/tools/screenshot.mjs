@@ -36,7 +36,7 @@ const say = async (page, text) => {
   await page.waitForTimeout(250);
 };
 await say(alice, "Hi! Did the answer about async Rust help?");
-await say(minsu, "네, 정말 도움이 됐어요. 감사합니다! 🙏");
+await say(minsu, "네, 정말 도움이 됐어요. 감사합니다!");
 await say(alice, "Great. Ping me with @minsu if the borrow checker complains again.");
 await say(minsu, "@alice 그럴게요 😄");
 await alice.locator(".composer textarea").pressSequentially("See you");

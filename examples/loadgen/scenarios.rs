@@ -119,7 +119,7 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             let addr = server.addr.clone();
             async move {
                 (
-                    m == 0,
+                    (m == 0).then_some(r),
                     client::connect(kind, &addr, room, cookie.as_deref()).await,
                 )
             }
@@ -145,7 +145,12 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             continue;
         };
         let interval = Duration::from_secs_f64(1.0 / s.rate_per_room);
-        let role = publisher.then_some((interval, s.body_bytes));
+        // Rooms publish out of phase with each other, as independent people would.
+        let role = publisher.map(|r| Publisher {
+            interval,
+            bytes: s.body_bytes,
+            phase: interval.mul_f64(r as f64 / s.rooms as f64),
+        });
         tasks.push(tokio::spawn(member(tx, rx, role, clock.clone())));
     }
     let before = wait_and_sample(server, measure_from).await;
@@ -208,11 +213,19 @@ async fn wait_and_sample(server: &Server, at: Instant) -> Usage {
     server.usage()
 }
 
+/// The sending schedule of a room's publisher.
+#[derive(Clone, Copy)]
+struct Publisher {
+    interval: Duration,
+    bytes: usize,
+    phase: Duration,
+}
+
 /// One member: receives and records; the publisher of the room also sends on schedule.
 async fn member(
     mut tx: Sender,
     mut rx: Receiver,
-    publish: Option<(Duration, usize)>,
+    publish: Option<Publisher>,
     clock: Arc<Clock>,
 ) -> Outcome {
     let mut out = Outcome {
@@ -226,7 +239,7 @@ async fn member(
         clock.nanos(clock.measure_to),
     );
     let end = clock.measure_to + Duration::from_secs(1);
-    let mut next = publish.map(|(interval, _)| (clock.start, interval));
+    let mut next = publish.map(|p| (clock.start + p.phase, p.interval));
     let mut pongs = 0;
     loop {
         let send_at = next.map(|(at, _)| at).filter(|at| *at < clock.measure_to);
@@ -234,7 +247,7 @@ async fn member(
             _ = tokio::time::sleep_until(end) => break,
             _ = async { tokio::time::sleep_until(send_at.unwrap_or(end)).await }, if send_at.is_some() => {
                 let Some((at, interval)) = next else { continue };
-                let body = body(clock.nanos(at), publish.map_or(100, |p| p.1));
+                let body = body(clock.nanos(at), publish.map_or(100, |p| p.bytes));
                 if tx.send(&body).await.is_err() {
                     out.errors += 1;
                 }

@@ -93,6 +93,9 @@ impl Server {
                     // have no flood limit either. The check itself still runs per message.
                     .env("PARLOR_MESSAGES_PER_SECOND", "1000000")
                     .env("PARLOR_MESSAGE_BURST", "1000000")
+                    // The harness opens one socket per member per room, as for the peers;
+                    // Parlor's own client uses one socket per tab for all rooms.
+                    .env("PARLOR_CONNECTIONS_PER_USER", "100000")
                     .env("RUST_LOG", "error")
                     .current_dir(dir.path());
                 c

@@ -1,19 +1,21 @@
-//! The router: pages, server functions, `/ws`, health, and the CSRF guard; and graceful
-//! shutdown.
+//! The router: pages, server functions, `/ws`, health, the CSRF guard and security headers;
+//! and graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos::nonce::use_nonce;
+use leptos::prelude::{provide_context, use_context};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::auth::origin;
@@ -21,6 +23,23 @@ use super::hub::CloseReason;
 use super::state::AppState;
 use super::ws;
 use crate::app::{shell, App};
+
+/// Sets this page's Content-Security-Policy: scripts only from this origin or inline with
+/// this response's nonce (Leptos puts it on its hydration scripts), WASM allowed to compile,
+/// sockets and fetches to this origin, and no framing by other sites.
+pub fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
 
 /// The whole app as a router, testable without a listener.
 pub fn router(state: AppState) -> Router {
@@ -39,6 +58,18 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
