@@ -7,7 +7,8 @@
 //! - `p2`: 100 rooms × 10 members, 1 msg/s per room;
 //! - `p3`: durable write throughput through the real send path (Parlor only);
 //! - `p4`: server memory per idle connection;
-//! - `p5`: latest page and scroll-back page, server-side, in a room of 1,000,000 messages.
+//! - `p5`: latest page and scroll-back page, server-side, in a room of 1,000,000 messages;
+//! - `max`: the P1 rooms at rising rates, until p99 passes 50 ms (run on request).
 //!
 //! `scripts/bench.sh` builds everything in release mode and runs this; `--smoke` runs every
 //! scenario tiny, only to prove the harness works.
@@ -166,6 +167,29 @@ async fn main() -> std::process::ExitCode {
                     )
                     .await
                 }
+                "max" => {
+                    let mut s = fanout_for("p1", args.smoke, args.seconds);
+                    let population = scenarios::populate(&server, s.rooms, s.members).await;
+                    s.warmup = Duration::from_secs(1);
+                    s.measure = Duration::from_secs(if args.smoke { 1 } else { 4 });
+                    let steps: &[f64] = if args.smoke { &[5.0, 10.0] } else { &[20.0, 30.0, 40.0, 50.0, 60.0, 80.0] };
+                    let mut passed: Option<Value> = None;
+                    let mut failed: Option<Value> = None;
+                    for &rate in steps {
+                        s.rate_per_room = rate;
+                        let v = scenarios::fanout(&server, &population, &s).await;
+                        let ok = v["p99_ms"].as_f64().unwrap_or(f64::MAX) <= 50.0
+                            && v["deliveries_per_s"].as_f64().unwrap_or(0.0)
+                                >= 0.95 * v["offered_deliveries_per_s"].as_f64().unwrap_or(0.0);
+                        if ok {
+                            passed = Some(v);
+                        } else {
+                            failed = Some(v);
+                            break;
+                        }
+                    }
+                    json!({"highest_passing": passed, "first_failing": failed})
+                }
                 "p4" => {
                     let population: Population = scenarios::populate(&server, 10, 10).await;
                     let count = if args.smoke { 50 } else { args.idle };
@@ -272,6 +296,24 @@ fn print_tables(results: &[(String, Kind, Value)]) {
             f(v, "scrollback_p50_ms"),
             f(v, "scrollback_p99_ms")
         );
+    }
+    let max: Vec<_> = results.iter().filter(|(s, _, _)| s == "max").collect();
+    if !max.is_empty() {
+        println!("\n### max: highest offered rate (10 rooms × 100 members) with p99 ≤ 50 ms and ≥ 95 % delivered\n");
+        println!("| server | highest passing deliveries/s | its p99 ms | next step deliveries/s offered | achieved | p99 ms |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        for (_, kind, v) in max {
+            let (pass, fail) = (&v["highest_passing"], &v["first_failing"]);
+            println!(
+                "| {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} |",
+                kind.name(),
+                f(pass, "offered_deliveries_per_s"),
+                f(pass, "p99_ms"),
+                f(fail, "offered_deliveries_per_s"),
+                f(fail, "deliveries_per_s"),
+                f(fail, "p99_ms"),
+            );
+        }
     }
     let idle: Vec<_> = results.iter().filter(|(s, _, _)| s == "p4").collect();
     if !idle.is_empty() {

@@ -274,10 +274,13 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
     let behind = move || !stuck.get() || window.get() != Window::Latest;
 
     view! {
+        // Outside the log, so that showing it moves no message.
+        <Show when=move || loading.get()>
+            <p class="loading-older" role="status">
+                {move || i18n.t().loading_older}
+            </p>
+        </Show>
         <div class="log" role="log" aria-live="polite" node_ref=log on:scroll=on_scroll>
-            <Show when=move || loading.get()>
-                <p class="notice">{move || i18n.t().loading_older}</p>
-            </Show>
             <For each=move || rows.get() key=Row::key let:row>
                 {match row {
                     Row::Message(m) => {
