@@ -172,7 +172,11 @@ async fn main() -> std::process::ExitCode {
                     let population = scenarios::populate(&server, s.rooms, s.members).await;
                     s.warmup = Duration::from_secs(1);
                     s.measure = Duration::from_secs(if args.smoke { 1 } else { 4 });
-                    let steps: &[f64] = if args.smoke { &[5.0, 10.0] } else { &[20.0, 30.0, 40.0, 50.0, 60.0, 80.0] };
+                    let steps: &[f64] = if args.smoke {
+                        &[5.0, 10.0]
+                    } else {
+                        &[20.0, 30.0, 40.0, 50.0, 60.0, 80.0]
+                    };
                     let mut passed: Option<Value> = None;
                     let mut failed: Option<Value> = None;
                     for &rate in steps {
