@@ -62,6 +62,8 @@ pub struct Config {
     pub message_burst: u32,
     /// Open sockets per user; the next upgrade is refused with 429.
     pub connections_per_user: usize,
+    /// Threads of the async runtime; 0 means one per CPU core.
+    pub worker_threads: usize,
     /// Milliseconds between the server's WebSocket pings.
     pub heartbeat_ms: u64,
     /// Milliseconds without any frame from a client (pongs included) before its socket is
@@ -90,6 +92,7 @@ impl Default for Config {
             messages_per_second: 10,
             message_burst: 30,
             connections_per_user: 20,
+            worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,
         }
