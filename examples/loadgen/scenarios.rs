@@ -118,10 +118,11 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             let room = population.rooms[r];
             let addr = server.addr.clone();
             async move {
-                (
-                    (m == 0).then_some(r),
-                    client::connect(kind, &addr, room, cookie.as_deref()).await,
-                )
+                let connecting = client::connect(kind, &addr, room, cookie.as_deref());
+                let connected = tokio::time::timeout(Duration::from_secs(20), connecting)
+                    .await
+                    .unwrap_or_else(|_| Err("no answer within 20 s".into()));
+                ((m == 0).then_some(r), connected)
             }
         })
         .buffer_unordered(CONNECT_PARALLEL)
@@ -221,9 +222,11 @@ struct Publisher {
     phase: Duration,
 }
 
-/// One member: receives and records; the publisher of the room also sends on schedule.
+/// One member: receives and records; the publisher of the room also sends on schedule, from
+/// its own task, so that a slow send never stops the reading (and the reading never delays
+/// the schedule).
 async fn member(
-    mut tx: Sender,
+    tx: Sender,
     mut rx: Receiver,
     publish: Option<Publisher>,
     clock: Arc<Clock>,
@@ -239,41 +242,60 @@ async fn member(
         clock.nanos(clock.measure_to),
     );
     let end = clock.measure_to + Duration::from_secs(1);
-    let mut next = publish.map(|p| (clock.start + p.phase, p.interval));
-    let mut pongs = 0;
-    loop {
-        let send_at = next.map(|(at, _)| at).filter(|at| *at < clock.measure_to);
-        tokio::select! {
-            _ = tokio::time::sleep_until(end) => break,
-            _ = async { tokio::time::sleep_until(send_at.unwrap_or(end)).await }, if send_at.is_some() => {
-                let Some((at, interval)) = next else { continue };
-                let body = body(clock.nanos(at), publish.map_or(100, |p| p.bytes));
-                if tx.send(&body).await.is_err() {
-                    out.errors += 1;
-                }
-                next = Some((at + interval, interval));
-            }
-            event = rx.next() => match event {
-                Event::Body(text) => {
-                    let now = clock.nanos(Instant::now());
-                    if let Some(sent) = sent_at(&text) {
-                        if sent >= from && sent < to {
-                            out.histogram.saturating_record(now.saturating_sub(sent) / 1000);
-                            out.deliveries += 1;
-                        }
+    let tx = Arc::new(tokio::sync::Mutex::new(tx));
+    let sending = publish.map(|p| {
+        let (tx, clock) = (tx.clone(), clock.clone());
+        tokio::spawn(async move {
+            let mut errors = 0u64;
+            let mut at = clock.start + p.phase;
+            while at < clock.measure_to {
+                tokio::time::sleep_until(at).await;
+                let body = body(clock.nanos(at), p.bytes);
+                let sent =
+                    tokio::time::timeout_at(end, async { tx.lock().await.send(&body).await });
+                match sent.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        break;
                     }
                 }
-                Event::Ack | Event::Other => {}
-                Event::Closed => {
-                    out.disconnected = true;
-                    break;
+                at += p.interval;
+            }
+            errors
+        })
+    });
+    let mut pongs = 0;
+    loop {
+        let event = tokio::select! {
+            _ = tokio::time::sleep_until(end) => break,
+            event = rx.next() => event,
+        };
+        match event {
+            Event::Body(text) => {
+                let now = clock.nanos(Instant::now());
+                if let Some(sent) = sent_at(&text) {
+                    if sent >= from && sent < to {
+                        out.histogram
+                            .saturating_record(now.saturating_sub(sent) / 1000);
+                        out.deliveries += 1;
+                    }
                 }
-            },
+            }
+            Event::Ack | Event::Other => {}
+            Event::Closed => {
+                out.disconnected = true;
+                break;
+            }
         }
         while pongs < rx.pongs {
             pongs += 1;
-            let _ = tx.pong().await;
+            let _ = tx.lock().await.pong().await;
         }
+    }
+    if let Some(task) = sending {
+        out.errors += task.await.unwrap_or(1);
     }
     out
 }

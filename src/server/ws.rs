@@ -38,6 +38,9 @@ struct Gone;
 /// Frames forwarded in one go before a flush.
 const FEED_BATCH: usize = 64;
 
+/// How long a write may wait on a client that does not read before the socket is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long a closing socket waits for the client's answering close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -168,19 +171,26 @@ impl Connection {
     }
 
     /// Writes a delivery and whatever else is queued, then flushes once.
+    /// A client that stops reading for [`WRITE_TIMEOUT`] is dropped: its socket task must
+    /// never wait forever on a full TCP buffer.
     async fn forward(&mut self, sink: &mut Sink, first: Delivery) -> Result<(), Gone> {
-        let mut next = Some(first);
-        let mut fed = 0;
-        while let Some(d) = next.take() {
-            if self.take(&d) {
-                sink.feed(WsMessage::Text(d.text)).await.map_err(|_| Gone)?;
+        let written = async {
+            let mut next = Some(first);
+            let mut fed = 0;
+            while let Some(d) = next.take() {
+                if self.take(&d) {
+                    sink.feed(WsMessage::Text(d.text)).await.map_err(|_| Gone)?;
+                }
+                fed += 1;
+                if fed < FEED_BATCH {
+                    next = self.reg.outbound.try_recv().ok();
+                }
             }
-            fed += 1;
-            if fed < FEED_BATCH {
-                next = self.reg.outbound.try_recv().ok();
-            }
-        }
-        sink.flush().await.map_err(|_| Gone)
+            sink.flush().await.map_err(|_| Gone)
+        };
+        tokio::time::timeout(WRITE_TIMEOUT, written)
+            .await
+            .map_err(|_| Gone)?
     }
 
     /// Whether a delivery is for a watched room and not yet sent (updating the cursor).
@@ -459,9 +469,11 @@ fn reset(room_id: RoomId, reason: ResetReason) -> ServerFrame {
 }
 
 async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Gone> {
-    sink.send(WsMessage::Text(serialise(frame)))
-        .await
-        .map_err(|_| Gone)
+    let sent = sink.send(WsMessage::Text(serialise(frame)));
+    match tokio::time::timeout(WRITE_TIMEOUT, sent).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
 }
 
 async fn send_error(
