@@ -4,7 +4,7 @@
 mod support;
 
 use parlor::protocol::{ClientFrame, ErrorCode, Message, ServerFrame};
-use support::{msg_id, Person, TestServer};
+use support::{alice_and_bob, msg_id, Pair, Person, TestServer};
 
 fn seqs(messages: &[Message]) -> Vec<i64> {
     messages.iter().map(|m| m.seq).collect()
@@ -13,13 +13,9 @@ fn seqs(messages: &[Message]) -> Vec<i64> {
 #[tokio::test]
 async fn two_members_see_every_message_exactly_once_in_seq_order() {
     let server = TestServer::start().await;
-    let alice = Person::sign_up(&server, "alice").await;
-    let bob = Person::sign_up(&server, "bob").await;
-    let room = alice.open_direct(&server, "bob").await;
-    let mut a = alice.connect(&server).await;
-    let mut b = bob.connect(&server).await;
-    a.watch(room, 0).await;
-    b.watch(room, 0).await;
+    let Pair {
+        room, mut a, mut b, ..
+    } = alice_and_bob(&server).await;
 
     // Both talk at once, without waiting for acks.
     for i in 0..20 {

@@ -3,7 +3,7 @@
 mod support;
 
 use parlor::protocol::{close, ClientFrame, PresenceUser, RoomId, ServerFrame};
-use support::{msg_id, Incoming, Person, Socket, TestServer};
+use support::{alice_and_bob, msg_id, Incoming, Pair, Person, Socket, TestServer};
 
 /// The next presence snapshot of `room`, as the list of user ids.
 async fn presence(socket: &mut Socket, room: RoomId) -> Vec<i64> {
@@ -92,13 +92,9 @@ async fn a_silent_connection_drops_out_after_the_idle_timeout() {
 #[tokio::test]
 async fn typing_is_passed_on_and_throttled() {
     let server = TestServer::start().await;
-    let alice = Person::sign_up(&server, "alice").await;
-    let bob = Person::sign_up(&server, "bob").await;
-    let room = alice.open_direct(&server, "bob").await;
-    let mut a = alice.connect(&server).await;
-    let mut b = bob.connect(&server).await;
-    a.watch(room, 0).await;
-    b.watch(room, 0).await;
+    let Pair {
+        room, mut a, mut b, ..
+    } = alice_and_bob(&server).await;
     for _ in 0..5 {
         a.send(&ClientFrame::Typing { room_id: room }).await;
     }

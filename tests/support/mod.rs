@@ -461,3 +461,30 @@ pub fn msg_id(n: u64) -> String {
     let salt = SALT.fetch_add(1, Ordering::Relaxed);
     format!("{:08x}-0000-4000-8000-{:012x}", salt, n)
 }
+
+/// Alice and Bob, signed up, in their direct room, each with a socket watching it.
+pub struct Pair {
+    pub alice: Person,
+    pub bob: Person,
+    pub room: RoomId,
+    pub a: Socket,
+    pub b: Socket,
+}
+
+/// The usual opening of a two-person story.
+pub async fn alice_and_bob(server: &TestServer) -> Pair {
+    let alice = Person::sign_up(server, "alice").await;
+    let bob = Person::sign_up(server, "bob").await;
+    let room = alice.open_direct(server, "bob").await;
+    let mut a = alice.connect(server).await;
+    let mut b = bob.connect(server).await;
+    a.watch(room, 0).await;
+    b.watch(room, 0).await;
+    Pair {
+        alice,
+        bob,
+        room,
+        a,
+        b,
+    }
+}
