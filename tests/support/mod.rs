@@ -341,13 +341,16 @@ impl Socket {
         self.ws.send(message).await.expect("send");
     }
 
-    /// The next server frame (fails the test after [`PATIENCE`]).
+    /// The next server text frame (fails the test after [`PATIENCE`], whatever control
+    /// frames arrive meanwhile).
     #[track_caller]
     pub fn next(&mut self) -> impl std::future::Future<Output = ServerFrame> + '_ {
         let caller = std::panic::Location::caller();
         async move {
+            // One deadline for the whole wait: pings alone must not keep it alive.
+            let deadline = tokio::time::Instant::now() + PATIENCE;
             loop {
-                let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                let message = tokio::time::timeout_at(deadline, self.ws.next())
                     .await
                     .unwrap_or_else(|_| panic!("{caller}: no frame within {PATIENCE:?}"))
                     .unwrap_or_else(|| panic!("{caller}: socket ended"))
