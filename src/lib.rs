@@ -10,8 +10,10 @@
 //! - [`api`]: server functions, the HTTP API of the pages;
 //! - [`app`]: the HTML shell, `<App/>` and its routes;
 //! - [`components`]: one component per file;
-//! - [`client`]: the browser's chat state; its `socket` is the only browser WebSocket code;
-//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, router.
+//! - [`client`]: the browser's chat state (feeds, outbox, presence, unread); its `socket`
+//!   is the only browser WebSocket code;
+//! - [`i18n`]: every user-facing string, in English and Korean;
+//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, limits, router.
 //!
 //! ## The path of a message
 //! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →
