@@ -6,7 +6,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use parlor::protocol::{PresenceUser, ServerFrame};
+use parlor::protocol::ServerFrame;
 use support::{Person, TestServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -18,14 +18,6 @@ fn idle_client() -> PathBuf {
         .and_then(|deps| deps.parent())
         .expect("target/<profile>");
     profile_dir.join("examples").join("idle_client")
-}
-
-async fn online(socket: &mut support::Socket) -> Vec<i64> {
-    loop {
-        if let ServerFrame::Presence { online, .. } = socket.next().await {
-            return online.iter().map(|u: &PresenceUser| u.user_id).collect();
-        }
-    }
 }
 
 #[tokio::test]
@@ -57,7 +49,7 @@ async fn a_stopped_process_drops_out_of_presence() {
         lines.next_line().await.expect("read").as_deref(),
         Some("entered")
     );
-    while online(&mut b).await.len() != 1 {}
+    while b.presence(room).await.len() != 1 {}
 
     // Still answering pings: Alice stays, however long we wait for a few heartbeats.
     b.send(&parlor::protocol::ClientFrame::Ping {}).await;
@@ -68,7 +60,11 @@ async fn a_stopped_process_drops_out_of_presence() {
         .args(["-STOP", &pid])
         .status();
     assert!(stopped.expect("kill").success());
-    assert_eq!(online(&mut b).await, Vec::<i64>::new(), "Alice dropped out");
+    assert_eq!(
+        b.presence(room).await,
+        Vec::<i64>::new(),
+        "Alice dropped out"
+    );
     let _ = std::process::Command::new("kill")
         .args(["-CONT", &pid])
         .status();

@@ -2,19 +2,8 @@
 
 mod support;
 
-use parlor::protocol::{close, ClientFrame, PresenceUser, RoomId, ServerFrame};
-use support::{alice_and_bob, msg_id, Incoming, Pair, Person, Socket, TestServer};
-
-/// The next presence snapshot of `room`, as the list of user ids.
-async fn presence(socket: &mut Socket, room: RoomId) -> Vec<i64> {
-    loop {
-        if let ServerFrame::Presence { room_id, online } = socket.next().await {
-            if room_id == room {
-                return online.iter().map(|u: &PresenceUser| u.user_id).collect();
-            }
-        }
-    }
-}
+use parlor::protocol::{close, ClientFrame, RoomId, ServerFrame};
+use support::{alice_and_bob, msg_id, Incoming, Pair, Person, TestServer};
 
 #[tokio::test]
 async fn two_tabs_of_one_user_make_one_presence_entry() {
@@ -38,7 +27,7 @@ async fn two_tabs_of_one_user_make_one_presence_entry() {
     // of her tabs came and went.
     let mut seen = Vec::new();
     while seen.last() != Some(&Vec::new()) || seen.is_empty() {
-        let snapshot = presence(&mut b, room).await;
+        let snapshot = b.presence(room).await;
         if seen.is_empty() && snapshot.is_empty() {
             continue;
         }
@@ -68,11 +57,11 @@ async fn a_silent_connection_drops_out_after_the_idle_timeout() {
     let mut a = alice.connect(&server).await;
     a.watch(room, 0).await;
     a.send(&ClientFrame::Enter { room_id: room }).await;
-    while presence(&mut b, room).await != [a.user_id] {}
+    while b.presence(room).await != [a.user_id] {}
 
     // Alice's laptop lid closes: she reads nothing, so she answers no ping. Bob keeps
     // reading (and so answering pings) and sees her leave.
-    assert_eq!(presence(&mut b, room).await, Vec::<i64>::new());
+    assert_eq!(b.presence(room).await, Vec::<i64>::new());
     // When Alice's machine wakes up, her socket was closed with the idle code.
     let code = loop {
         match a.recv().await {

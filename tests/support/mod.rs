@@ -367,6 +367,17 @@ impl Socket {
         }
     }
 
+    /// The next presence snapshot of `room`, as user ids (other frames are skipped).
+    pub async fn presence(&mut self, room: RoomId) -> Vec<i64> {
+        loop {
+            if let ServerFrame::Presence { room_id, online } = self.next().await {
+                if room_id == room {
+                    return online.iter().map(|u| u.user_id).collect();
+                }
+            }
+        }
+    }
+
     /// The next frame that is not presence (which arrives whenever people come and go).
     pub async fn next_content(&mut self) -> ServerFrame {
         loop {
