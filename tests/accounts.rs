@@ -288,3 +288,34 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_safe_headers() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn one_socket_over_the_per_user_limit_is_refused_until_another_closes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = TestServer::start_in(dir.path(), |c| c.connections_per_user = 2).await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let own = server.url("");
+    let first = alice.connect(&server).await;
+    let _second = alice.connect(&server).await;
+    assert_eq!(
+        Socket::open(&server, Some(&alice.cookie), Some(&own))
+            .await
+            .err(),
+        Some(429)
+    );
+    // Another user is not affected.
+    let bob = Person::sign_up(&server, "bob").await;
+    bob.connect(&server).await;
+    // Once one of Alice's sockets is gone, she may open another.
+    first.cut();
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok(socket) = Socket::open(&server, Some(&alice.cookie), Some(&own)).await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(reopened.is_some(), "a slot frees up when a socket closes");
+    server.stop().await;
+}

@@ -125,13 +125,13 @@ async fn history_survives_a_server_restart() {
 #[tokio::test]
 async fn a_client_that_rejoins_with_its_last_seq_gets_exactly_what_it_missed() {
     let server = TestServer::start().await;
-    let alice = Person::sign_up(&server, "alice").await;
-    let bob = Person::sign_up(&server, "bob").await;
-    let room = alice.open_direct(&server, "bob").await;
-    let mut a = alice.connect(&server).await;
-    a.watch(room, 0).await;
-    let mut b = bob.connect(&server).await;
-    b.watch(room, 0).await;
+    let Pair {
+        bob,
+        room,
+        mut a,
+        mut b,
+        ..
+    } = alice_and_bob(&server).await;
     for i in 0..2 {
         a.say(room, &msg_id(i), &format!("seen {i}")).await;
     }

@@ -93,6 +93,8 @@ struct Room {
 struct State {
     conns: HashMap<ConnId, Conn>,
     rooms: HashMap<RoomId, Room>,
+    /// Open connections per user, so the per-user limit is checked without a scan.
+    per_user: HashMap<UserId, usize>,
 }
 
 /// Per-room fan-out and presence. Shared as `Arc<Hub>`.
@@ -123,7 +125,9 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, outbound) = mpsc::channel(self.queue);
         let (close_tx, close) = watch::channel(None);
-        self.lock().conns.insert(
+        let mut state = self.lock();
+        *state.per_user.entry(user.user_id).or_default() += 1;
+        state.conns.insert(
             id,
             Conn {
                 user,
@@ -147,6 +151,12 @@ impl Hub {
         let Some(conn) = state.conns.remove(&id) else {
             return;
         };
+        if let Some(n) = state.per_user.get_mut(&conn.user.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                state.per_user.remove(&conn.user.user_id);
+            }
+        }
         for room in &conn.watching {
             if let Some(r) = state.rooms.get_mut(room) {
                 r.watchers.remove(&id);
@@ -273,11 +283,7 @@ impl Hub {
 
     /// Number of registered connections of one user.
     pub fn connections_of(&self, user: UserId) -> usize {
-        self.lock()
-            .conns
-            .values()
-            .filter(|c| c.user.user_id == user)
-            .count()
+        self.lock().per_user.get(&user).copied().unwrap_or(0)
     }
 
     /// Number of registered connections.
@@ -339,7 +345,7 @@ fn broadcast_presence(state: &mut State, room: RoomId) {
 }
 
 fn deliver_room(state: &mut State, delivery: Delivery) {
-    let State { conns, rooms } = state;
+    let State { conns, rooms, .. } = state;
     let Some(room) = rooms.get(&delivery.room_id) else {
         return;
     };
