@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building (and, with --browser, testing) Parlor needs, when it is missing.
+# Installs what building (and, with --test, testing) Parlor needs, when it is missing.
 # Idempotent, and quick once everything is there. Each step says what it installs and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,8 +39,16 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@p
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
-# The end-to-end tests drive Debian's Chromium (Playwright cannot download browsers here).
-if [ "${1:-}" = "--browser" ]; then
+if [ "${1:-}" = "--test" ]; then
+  # The WebSocket conformance test (tests/conformance.rs) runs Autobahn's cases through
+  # kosoku, from PyPI.
+  KOSOKU_VERSION=0.1.0
+  if ! python3 -m pip show kosoku 2>/dev/null | grep -qx "Version: $KOSOKU_VERSION"; then
+    say "installing kosoku $KOSOKU_VERSION from PyPI (Autobahn's WebSocket conformance cases)"
+    python3 -m pip install --quiet --disable-pip-version-check "kosoku==$KOSOKU_VERSION"
+  fi
+
+  # The end-to-end tests drive Debian's Chromium (Playwright cannot download browsers here).
   chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
   if [ ! -x "$chromium" ]; then
     say "installing Debian's chromium for the end-to-end tests"

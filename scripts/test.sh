@@ -4,7 +4,7 @@
 # Chromium. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --browser
+scripts/setup.sh --test
 . scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

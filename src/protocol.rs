@@ -213,8 +213,13 @@ pub mod close {
     pub const RESYNC: u16 = 4008;
     /// The server is restarting (standard 1012). Reconnect with backoff.
     pub const SERVICE_RESTART: u16 = 1012;
-    /// A frame was larger than the limit (standard 1009).
+    /// A frame or message was larger than `max_frame_bytes` (standard 1009).
     pub const TOO_BIG: u16 = 1009;
+    /// A text frame was not UTF-8 (standard 1007).
+    pub const INVALID_TEXT: u16 = 1007;
+    /// A frame broke RFC 6455: a reserved bit or opcode, an unmasked frame, a fragmented or
+    /// oversized control frame, a stray continuation… (standard 1002).
+    pub const PROTOCOL_ERROR: u16 = 1002;
 }
 
 /// Whether `s` is a UUID in its canonical 8-4-4-4-12 hexadecimal text form.

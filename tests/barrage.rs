@@ -8,7 +8,7 @@ use parlor::protocol::{close, ClientFrame, ErrorCode, RoomId, ServerFrame};
 use support::{msg_id, Person, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use tokio_tungstenite::tungstenite::Message;
 
 /// What the server must answer.
@@ -254,9 +254,31 @@ fn cases(room: RoomId, other: RoomId, unwatched: RoomId) -> Vec<Case> {
                 OpCode::Data(Data::Text),
                 true,
             ))],
-            expect: Close(close::TOO_BIG),
+            expect: Close(close::INVALID_TEXT),
+        },
+        Case {
+            name: "a reserved opcode",
+            send: vec![Message::Frame(reframed(
+                Frame::message(b"{}".to_vec(), OpCode::Data(Data::Text), true),
+                |h| h.opcode = OpCode::Data(Data::Reserved(3)),
+            ))],
+            expect: Close(close::PROTOCOL_ERROR),
+        },
+        Case {
+            name: "a fragmented ping",
+            send: vec![Message::Frame(reframed(Frame::ping(&b"hi"[..]), |h| {
+                h.is_final = false
+            }))],
+            expect: Close(close::PROTOCOL_ERROR),
         },
     ]
+}
+
+/// `frame` with its header changed by `change`: how a test writes frames no client library
+/// would send.
+fn reframed(mut frame: Frame, change: impl FnOnce(&mut FrameHeader)) -> Frame {
+    change(frame.header_mut());
+    frame
 }
 
 #[tokio::test]
@@ -357,4 +379,13 @@ async fn huge_declared_frame(addr: &std::net::SocketAddr, cookie: &str) -> u16 {
     // A server close frame: 0x88, a length, then the code.
     let at = rest.iter().position(|b| *b == 0x88).expect("a close frame");
     u16::from_be_bytes([rest[at + 2], rest[at + 3]])
+}
+
+#[tokio::test]
+async fn a_client_close_is_answered_with_a_close_frame() {
+    let server = TestServer::start().await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let socket = alice.connect(&server).await;
+    assert_eq!(socket.close().await, 1000);
+    server.stop().await;
 }

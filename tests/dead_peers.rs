@@ -3,22 +3,11 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 
 use parlor::protocol::ServerFrame;
-use support::{Person, TestServer};
+use support::{example, Person, TestServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// `target/<profile>/examples/idle_client`, built by `cargo test` beside this test.
-fn idle_client() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join("idle_client")
-}
 
 #[tokio::test]
 async fn a_stopped_process_drops_out_of_presence() {
@@ -34,7 +23,7 @@ async fn a_stopped_process_drops_out_of_presence() {
     let mut b = bob.connect(&server).await;
     b.watch(room, 0).await;
 
-    let mut child = tokio::process::Command::new(idle_client())
+    let mut child = tokio::process::Command::new(example("idle_client"))
         .args([
             server.addr.to_string(),
             alice.cookie.clone(),

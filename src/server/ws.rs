@@ -67,13 +67,20 @@ pub async fn upgrade(
     if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
         return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
     }
-    let limit = state.config.max_frame_bytes;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
+    limit(ws, state.config.max_frame_bytes)
+        .on_upgrade(move |socket| Connection::open(state, user).serve(socket))
+}
+
+/// The socket settings of `/ws`: frames and messages up to `max_frame_bytes` (axum's default
+/// is 64 MiB), a small read buffer, writes sent at once, and at most four frames' worth of
+/// unsent bytes. The conformance echo server (`examples/echo_server.rs`) uses this too, so
+/// the Autobahn run tests the socket the chat runs on.
+pub fn limit(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
+    ws.max_message_size(max_frame_bytes)
+        .max_frame_size(max_frame_bytes)
         .read_buffer_size(4096)
         .write_buffer_size(0)
-        .max_write_buffer_size(limit.saturating_mul(4))
-        .on_upgrade(move |socket| Connection::open(state, user).serve(socket))
+        .max_write_buffer_size(max_frame_bytes.saturating_mul(4))
 }
 
 /// One signed-in socket.
@@ -158,10 +165,16 @@ impl Connection {
                             "binary frames are not part of the protocol", None, None).await;
                     }
                     Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
-                    Some(Ok(WsMessage::Close(_))) | None => break,
+                    Some(Ok(WsMessage::Close(_))) => {
+                        // The answering close frame is queued; a flush sends it.
+                        let _ = sink.flush().await;
+                        break;
+                    }
+                    None => break,
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "socket read failed");
-                        close_with(&mut sink, &mut stream, close::TOO_BIG, "frame too large or malformed").await;
+                        let (code, reason) = close_code_for(&e);
+                        close_with(&mut sink, &mut stream, code, reason).await;
                         break;
                     }
                 },
@@ -490,6 +503,24 @@ async fn send_error(
         room_id,
     };
     send(sink, &frame).await
+}
+
+/// The close code (and reason) for a frame the socket could not read: 1009 for a frame or
+/// message over the limit, 1007 for text that is not UTF-8, 1002 for anything else that
+/// breaks RFC 6455 (bad opcode, reserved bits, unmasked or fragmented control frames…).
+pub fn close_code_for(e: &axum::Error) -> (u16, &'static str) {
+    use std::error::Error as _;
+    use tungstenite::Error as WsError;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(err) = cause {
+        match err.downcast_ref::<WsError>() {
+            Some(WsError::Capacity(_)) => return (close::TOO_BIG, "frame or message too large"),
+            Some(WsError::Utf8(_)) => return (close::INVALID_TEXT, "text is not UTF-8"),
+            Some(_) => break,
+            None => cause = err.source(),
+        }
+    }
+    (close::PROTOCOL_ERROR, "malformed frame")
 }
 
 /// Sends a close frame, then waits (briefly) for the client's answering close before the

@@ -24,6 +24,17 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long a test waits for any one frame before failing.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
+/// `target/<profile>/examples/<name>`: a helper program that `cargo test` builds beside the
+/// tests.
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    profile_dir.join("examples").join(name)
+}
+
 /// A Parlor server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -450,6 +461,27 @@ impl Socket {
     /// Drops the connection without a closing handshake, as a lost network does.
     pub fn cut(self) {
         drop(self.ws);
+    }
+
+    /// Closes with 1000 and returns the code of the server's answering close frame, or 1006
+    /// when the connection ends without one.
+    pub async fn close(mut self) -> u16 {
+        let normal = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: 1000.into(),
+            reason: "bye".into(),
+        };
+        self.ws.close(Some(normal)).await.expect("send close");
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("an answer to the close in time");
+            match message {
+                Some(Ok(WsMessage::Close(Some(frame)))) => return frame.code.into(),
+                Some(Ok(WsMessage::Close(None))) => return 1005,
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return 1006,
+            }
+        }
     }
 
     /// Waits for the server to close the socket and returns the close code.
