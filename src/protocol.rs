@@ -83,6 +83,15 @@ pub enum ClientFrame {
     Ping {},
 }
 
+impl ClientFrame {
+    /// Reads a client's text frame. Anything that is not exactly one known frame (unknown
+    /// `type`, missing or extra fields, wrong types, trailing data) is an error, which the
+    /// server answers with `bad_frame`. Fuzzed by `fuzz/fuzz_targets/client_frame.rs`.
+    pub fn decode(text: &str) -> Result<ClientFrame, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
 /// The answer to a `send`, sent only after the message is committed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ack {

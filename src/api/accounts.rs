@@ -37,7 +37,12 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
         &password,
         days,
     )
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if matches!(e, ApiError::TooManyAttempts) {
+            state.metrics.limited(crate::server::metrics::Limit::SignIn);
+        }
+    })?;
     context::set_session_cookie(&state, &signed.token);
     leptos_axum::redirect("/");
     Ok(())

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use super::auth::origin;
 use super::hub::CloseReason;
+use super::metrics;
 use super::state::AppState;
 use super::ws;
 use crate::app::{shell, App};
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .leptos_routes_with_context(
             &state,
             routes,

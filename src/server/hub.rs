@@ -145,6 +145,20 @@ impl Hub {
         }
     }
 
+    /// Users with at least one open connection.
+    pub fn users(&self) -> usize {
+        self.lock().per_user.len()
+    }
+
+    /// Rooms that at least one connection watches.
+    pub fn watched_rooms(&self) -> usize {
+        self.lock()
+            .rooms
+            .values()
+            .filter(|r| !r.watchers.is_empty())
+            .count()
+    }
+
     /// Removes a connection from every room, announcing presence changes.
     pub fn disconnect(&self, id: ConnId) {
         let mut state = self.lock();

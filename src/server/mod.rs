@@ -7,6 +7,7 @@
 //! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
 //! - [`limits`]: messages per user per second;
+//! - [`metrics`]: Prometheus counters, gauges and histograms at `/metrics`;
 //! - [`context`]: what server functions take from the request;
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
@@ -16,6 +17,7 @@ pub mod context;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod state;
 pub mod store;
 pub mod writer;
@@ -30,6 +32,7 @@ use self::auth::SignInLimiter;
 use self::config::Config;
 use self::hub::Hub;
 use self::limits::SendLimiter;
+use self::metrics::Metrics;
 use self::state::AppState;
 use self::store::{Store, StoreError};
 use self::writer::Writer;
@@ -41,7 +44,13 @@ pub use self::http::{router, serve};
 pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreError> {
     let store = Store::open(&config).await?;
     let hub = Arc::new(Hub::new(config.outbound_queue));
-    let (writer, writer_task) = Writer::spawn(store.clone(), hub.clone(), config.commit_batch);
+    let metrics = Arc::new(Metrics::new());
+    let (writer, writer_task) = Writer::spawn(
+        store.clone(),
+        hub.clone(),
+        metrics.clone(),
+        config.commit_batch,
+    );
     let env = match std::env::var("LEPTOS_ENV").as_deref() {
         Ok("DEV") | Ok("dev") => Env::DEV,
         _ => Env::PROD,
@@ -83,6 +92,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreEr
     let state = AppState {
         limiter: sign_in_limiter,
         send_limiter,
+        metrics,
         config: Arc::new(config),
         store,
         hub,

@@ -10,6 +10,7 @@ use super::auth::SignInLimiter;
 use super::config::Config;
 use super::hub::Hub;
 use super::limits::SendLimiter;
+use super::metrics::Metrics;
 use super::store::Store;
 use super::writer::Writer;
 
@@ -22,6 +23,7 @@ pub struct AppState {
     pub writer: Writer,
     pub limiter: Arc<SignInLimiter>,
     pub send_limiter: Arc<SendLimiter>,
+    pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,
 }
 

@@ -8,11 +8,13 @@
 //! stores none of it.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::hub::Hub;
+use super::metrics::Metrics;
 use super::store::{SendOutcome, SendRequest, Store};
 
 /// The store could not commit; the sender may retry with the same `client_msg_id`.
@@ -37,10 +39,15 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task.
-    pub fn spawn(store: Store, hub: Arc<Hub>, commit_batch: usize) -> (Writer, JoinHandle<()>) {
+    pub fn spawn(
+        store: Store,
+        hub: Arc<Hub>,
+        metrics: Arc<Metrics>,
+        commit_batch: usize,
+    ) -> (Writer, JoinHandle<()>) {
         let batch = commit_batch.max(1);
         let (jobs, rx) = mpsc::channel(batch * 4);
-        let task = tokio::spawn(run(store, hub, rx, batch));
+        let task = tokio::spawn(run(store, hub, metrics, rx, batch));
         (Writer { jobs }, task)
     }
 
@@ -55,15 +62,28 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, batch: usize) {
+async fn run(
+    store: Store,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+    mut rx: mpsc::Receiver<Job>,
+    batch: usize,
+) {
     let mut jobs = Vec::with_capacity(batch);
     while rx.recv_many(&mut jobs, batch).await > 0 {
         let (requests, replies): (Vec<SendRequest>, Vec<_>) =
             jobs.drain(..).map(|j| (j.request, j.reply)).unzip();
-        match store.write_batch(&requests).await {
+        let started = Instant::now();
+        let written = store.write_batch(&requests).await;
+        metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        metrics.commit_batch.observe(requests.len() as f64);
+        match written {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     if let SendOutcome::Stored(message) = &outcome {
+                        metrics.messages_stored.inc();
                         hub.publish_message(message);
                     }
                     // The sender may have gone; its message is stored all the same.
@@ -71,6 +91,7 @@ async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, batch: us
                 }
             }
             Err(e) => {
+                metrics.commit_failures.inc();
                 tracing::error!(error = %e, batch = requests.len(), "commit failed");
                 for reply in replies {
                     let _ = reply.send(Err(Unavailable));

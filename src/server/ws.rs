@@ -20,7 +20,8 @@ use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 
 use super::auth::{self, origin};
-use super::hub::{serialise, Delivery, Registration};
+use super::hub::{serialise, CloseReason, Delivery, Registration};
+use super::metrics::Limit;
 use super::state::AppState;
 use super::store::{SendOutcome, SendRequest, SessionUser};
 use super::writer::WriteResult;
@@ -65,6 +66,7 @@ pub async fn upgrade(
         }
     };
     if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
+        state.metrics.limited(Limit::Connections);
         return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
     }
     limit(ws, state.config.max_frame_bytes)
@@ -131,9 +133,13 @@ impl Connection {
                 _ = self.reg.close.changed() => {
                     let reason = *self.reg.close.borrow_and_update();
                     if let Some(reason) = reason {
+                        if reason == CloseReason::Resync {
+                            self.state.metrics.queue_overflows.inc();
+                        }
                         // Answer the sends already committed before saying goodbye.
                         while let Some((id, room, outcome)) = acks.next().await {
-                            if send(&mut sink, &ack_frame(id, room, outcome)).await.is_err() {
+                            let ack = self.ack_frame(id, room, outcome);
+                            if send(&mut sink, &ack).await.is_err() {
                                 break;
                             }
                         }
@@ -142,7 +148,7 @@ impl Connection {
                     }
                 }
                 Some((id, room, outcome)) = acks.next(), if !acks.is_empty() => {
-                    result = send(&mut sink, &ack_frame(id, room, outcome)).await;
+                    result = send(&mut sink, &self.ack_frame(id, room, outcome)).await;
                 }
                 delivery = self.reg.outbound.recv() => match delivery {
                     Some(d) => result = self.forward(&mut sink, d).await,
@@ -190,8 +196,10 @@ impl Connection {
         let written = async {
             let mut next = Some(first);
             let mut fed = 0;
+            let mut messages = 0;
             while let Some(d) = next.take() {
                 if self.take(&d) {
+                    messages += u64::from(d.seq.is_some());
                     sink.feed(WsMessage::Text(d.text)).await.map_err(|_| Gone)?;
                 }
                 fed += 1;
@@ -199,6 +207,7 @@ impl Connection {
                     next = self.reg.outbound.try_recv().ok();
                 }
             }
+            self.state.metrics.messages_out.inc_by(messages);
             sink.flush().await.map_err(|_| Gone)
         };
         tokio::time::timeout(WRITE_TIMEOUT, written)
@@ -227,7 +236,7 @@ impl Connection {
         acks: &mut FuturesOrdered<BoxFuture<'static, AckJob>>,
         text: &str,
     ) -> Result<(), Gone> {
-        let frame = match serde_json::from_str::<ClientFrame>(text) {
+        let frame = match ClientFrame::decode(text) {
             Ok(frame) => frame,
             Err(e) => {
                 let detail = format!("not a valid client frame: {e}");
@@ -359,6 +368,7 @@ impl Connection {
         client_msg_id: &str,
         body: &str,
     ) -> Result<(), (ErrorCode, &'static str)> {
+        self.state.metrics.messages_in.inc();
         let body = body.trim();
         if !is_uuid(client_msg_id) {
             Err((
@@ -372,6 +382,7 @@ impl Connection {
         } else if body.chars().count() > self.state.config.max_body_chars {
             Err((ErrorCode::BodyTooLong, "the message is too long"))
         } else if !self.state.send_limiter.allow(self.user.user_id) {
+            self.state.metrics.limited(Limit::Messages);
             Err((ErrorCode::RateLimited, "slow down: too many messages"))
         } else {
             Ok(())
@@ -396,7 +407,7 @@ impl Connection {
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         }
         if !same_epoch && after_seq > 0 {
-            return send(sink, &reset(room_id, ResetReason::EpochChanged)).await;
+            return send(sink, &self.reset(room_id, ResetReason::EpochChanged)).await;
         }
         self.state.hub.watch(self.reg.id, room_id);
         self.sent.insert(room_id, after_seq);
@@ -410,13 +421,14 @@ impl Connection {
         if let Some(reason) = reason {
             self.state.hub.unwatch(self.reg.id, room_id);
             self.sent.remove(&room_id);
-            return send(sink, &reset(room_id, reason)).await;
+            return send(sink, &self.reset(room_id, reason)).await;
         }
         let missed = match store.after(room_id, after_seq, limit).await {
             Ok(missed) => missed,
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         };
         let mut last_seq = after_seq;
+        self.state.metrics.messages_out.inc_by(missed.len() as u64);
         for message in missed {
             last_seq = message.seq;
             let frame = serialise(&ServerFrame::Message(message));
@@ -434,6 +446,26 @@ impl Connection {
             peer_read_seq: read.peer,
         };
         send(sink, &caught_up).await
+    }
+
+    /// The answer to a send, counted in the metrics when it is an ack.
+    fn ack_frame(
+        &self,
+        client_msg_id: String,
+        room_id: RoomId,
+        outcome: WriteResult,
+    ) -> ServerFrame {
+        let frame = ack_frame(client_msg_id, room_id, outcome);
+        if let ServerFrame::Ack(_) = frame {
+            self.state.metrics.acks.inc();
+        }
+        frame
+    }
+
+    /// A `reset` frame, counted in the metrics.
+    fn reset(&self, room_id: RoomId, reason: ResetReason) -> ServerFrame {
+        self.state.metrics.reset(reason);
+        ServerFrame::Reset { room_id, reason }
     }
 
     async fn store_failed(
@@ -461,7 +493,7 @@ async fn submit(writer: super::writer::Writer, request: SendRequest) -> AckJob {
 fn ack_frame(client_msg_id: String, room_id: RoomId, outcome: WriteResult) -> ServerFrame {
     let (code, message) = match outcome {
         Ok(SendOutcome::Stored(m) | SendOutcome::Duplicate(m)) => {
-            return ServerFrame::Ack(Ack::from(&m))
+            return ServerFrame::Ack(Ack::from(&m));
         }
         Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
         Err(_) => (
@@ -475,10 +507,6 @@ fn ack_frame(client_msg_id: String, room_id: RoomId, outcome: WriteResult) -> Se
         client_msg_id: Some(client_msg_id),
         room_id: Some(room_id),
     }
-}
-
-fn reset(room_id: RoomId, reason: ResetReason) -> ServerFrame {
-    ServerFrame::Reset { room_id, reason }
 }
 
 async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Gone> {

@@ -138,6 +138,24 @@ fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// The server's `/metrics`, as `name{labels}` → value (`# EOF` and comments left out).
+pub async fn metrics(addr: SocketAddr) -> std::collections::HashMap<String, f64> {
+    let res = http()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(res.status().as_u16(), 200, "/metrics");
+    let text = res.text().await.expect("metrics text");
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            Some((name.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
 /// Calls `POST /api/<name>` with form fields, as the pages' JavaScript does.
 pub async fn call(
     server: &TestServer,

@@ -9,6 +9,7 @@ mod messages;
 mod rooms;
 mod sessions;
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,8 @@ pub enum StoreError {
 pub struct Store {
     pool: SqlitePool,
     epoch: Arc<str>,
+    /// The write-ahead log's path (`<database>-wal`), when the store knows its file.
+    wal: Option<Arc<Path>>,
 }
 
 impl Store {
@@ -57,6 +60,8 @@ impl Store {
             })
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(config.busy_timeout_secs));
+        let mut wal = options.get_filename().as_os_str().to_owned();
+        wal.push("-wal");
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
@@ -69,7 +74,11 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Store::from_pool(pool).await
+        let store = Store::from_pool(pool).await?;
+        Ok(Store {
+            wal: Some(PathBuf::from(wal).into()),
+            ..store
+        })
     }
 
     /// Wraps an open pool (tests get theirs from `#[sqlx::test]`) and runs the migrations.
@@ -81,6 +90,7 @@ impl Store {
         Ok(Store {
             pool,
             epoch: epoch.into(),
+            wal: None,
         })
     }
 
@@ -94,6 +104,15 @@ impl Store {
     /// The identity of this database: cursors from another epoch are not resumable.
     pub fn epoch(&self) -> &str {
         &self.epoch
+    }
+
+    /// The size of the write-ahead log in bytes (0 when there is none, or the store has no
+    /// file of its own).
+    pub fn wal_bytes(&self) -> u64 {
+        self.wal
+            .as_deref()
+            .and_then(|wal| std::fs::metadata(wal).ok())
+            .map_or(0, |m| m.len())
     }
 
     /// Whether the database answers a trivial query.

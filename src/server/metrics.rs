@@ -1,0 +1,213 @@
+//! Prometheus metrics (`prometheus-client`), served as text at `GET /metrics` to loopback
+//! peers only. Counters are bumped where things happen; gauges that describe current state
+//! (connections, rooms, WAL size, tasks) are read when scraped. Every name is listed in
+//! `docs/protocol.md`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use super::state::AppState;
+use crate::protocol::ResetReason;
+
+/// One label, such as `limit="messages"`.
+type Label = [(&'static str, &'static str); 1];
+
+/// Which limit turned something away.
+#[derive(Clone, Copy, Debug)]
+pub enum Limit {
+    /// `messages_per_second` / `message_burst`.
+    Messages,
+    /// `sign_in_per_minute`.
+    SignIn,
+    /// `connections_per_user`.
+    Connections,
+}
+
+/// Every metric Parlor exports. Shared as `Arc<Metrics>`; bumping one is an atomic add.
+pub struct Metrics {
+    registry: Registry,
+    /// `send` frames received.
+    pub messages_in: Counter,
+    /// Messages committed to the store.
+    pub messages_stored: Counter,
+    /// `message` frames written to sockets.
+    pub messages_out: Counter,
+    /// `ack` frames sent.
+    pub acks: Counter,
+    /// Sockets closed with 4008 because their outbound queue overflowed.
+    pub queue_overflows: Counter,
+    resets: Family<Label, Counter>,
+    rate_limited: Family<Label, Counter>,
+    /// Commits that failed (each answered with `store_unavailable`).
+    pub commit_failures: Counter,
+    /// Messages per group commit.
+    pub commit_batch: Histogram,
+    /// Seconds per group commit, `BEGIN` to `COMMIT`.
+    pub commit_seconds: Histogram,
+    connections: Gauge,
+    users: Gauge,
+    rooms_watched: Gauge,
+    wal_bytes: Gauge<u64, AtomicU64>,
+    tasks: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("parlor"),
+            messages_in: Counter::default(),
+            messages_stored: Counter::default(),
+            messages_out: Counter::default(),
+            acks: Counter::default(),
+            queue_overflows: Counter::default(),
+            resets: Family::default(),
+            rate_limited: Family::default(),
+            commit_failures: Counter::default(),
+            // 1, 2, 4 … 512 messages.
+            commit_batch: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            // 100 µs … about 3.3 s.
+            commit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+            connections: Gauge::default(),
+            users: Gauge::default(),
+            rooms_watched: Gauge::default(),
+            wal_bytes: Gauge::default(),
+            tasks: Gauge::default(),
+        };
+        let r = &mut m.registry;
+        r.register("messages_in", "send frames received", m.messages_in.clone());
+        r.register(
+            "messages_stored",
+            "messages committed",
+            m.messages_stored.clone(),
+        );
+        r.register(
+            "messages_out",
+            "message frames written to sockets",
+            m.messages_out.clone(),
+        );
+        r.register("acks", "acks sent", m.acks.clone());
+        r.register(
+            "queue_overflows",
+            "sockets closed with 4008 (outbound queue full)",
+            m.queue_overflows.clone(),
+        );
+        r.register("resets", "reset frames sent, by reason", m.resets.clone());
+        r.register(
+            "rate_limited",
+            "requests refused by a limit",
+            m.rate_limited.clone(),
+        );
+        r.register(
+            "commit_failures",
+            "group commits that failed",
+            m.commit_failures.clone(),
+        );
+        r.register(
+            "commit_batch_size",
+            "messages per group commit",
+            m.commit_batch.clone(),
+        );
+        r.register(
+            "commit_seconds",
+            "time per group commit",
+            m.commit_seconds.clone(),
+        );
+        r.register("connections", "open sockets", m.connections.clone());
+        r.register(
+            "users_connected",
+            "users with an open socket",
+            m.users.clone(),
+        );
+        r.register(
+            "rooms_watched",
+            "rooms with a watching socket",
+            m.rooms_watched.clone(),
+        );
+        r.register(
+            "wal_bytes",
+            "size of the SQLite write-ahead log",
+            m.wal_bytes.clone(),
+        );
+        r.register("tasks", "tokio tasks alive", m.tasks.clone());
+        m
+    }
+
+    /// A `reset` frame was sent.
+    pub fn reset(&self, reason: ResetReason) {
+        let reason = match reason {
+            ResetReason::EpochChanged => "epoch_changed",
+            ResetReason::GapTooLarge => "gap_too_large",
+            ResetReason::AheadOfRoom => "ahead_of_room",
+        };
+        self.resets.get_or_create(&[("reason", reason)]).inc();
+    }
+
+    /// A limit turned a request away.
+    pub fn limited(&self, limit: Limit) {
+        let limit = match limit {
+            Limit::Messages => "messages",
+            Limit::SignIn => "sign_in",
+            Limit::Connections => "connections",
+        };
+        self.rate_limited.get_or_create(&[("limit", limit)]).inc();
+    }
+
+    /// The text exposition, with the state gauges read from `state` now.
+    fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
+        let hub = &state.hub;
+        self.connections.set(gauge_value(hub.connections()));
+        self.users.set(gauge_value(hub.users()));
+        self.rooms_watched.set(gauge_value(hub.watched_rooms()));
+        self.wal_bytes.set(state.store.wal_bytes());
+        let tasks = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        self.tasks.set(gauge_value(tasks));
+        let mut text = String::new();
+        encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
+
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `GET /metrics`: the Prometheus text format, for loopback peers (a scraper on the same
+/// host); anyone else gets 404, as if there were no such page.
+pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
+    let local = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
+    if !local {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state.metrics.render(&state) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

@@ -1,0 +1,125 @@
+//! `/metrics`: each counter and gauge moves with what happens on the real server, and only
+//! loopback peers may read it.
+
+mod support;
+
+use parlor::protocol::{ClientFrame, ErrorCode, RoomCursor, ServerFrame};
+use support::{alice_and_bob, metrics, msg_id, Pair, TestServer};
+
+#[tokio::test]
+async fn the_metrics_follow_messages_acks_limits_and_resets() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Three messages at once, then one per second.
+    let server = TestServer::start_in(dir.path(), |c| {
+        c.messages_per_second = 1;
+        c.message_burst = 3;
+    })
+    .await;
+    let before = metrics(server.addr).await;
+    assert_eq!(before["parlor_connections"], 0.0);
+    assert_eq!(before["parlor_messages_in_total"], 0.0);
+
+    let Pair {
+        room, mut a, mut b, ..
+    } = alice_and_bob(&server).await;
+    for i in 0..3 {
+        assert!(matches!(
+            a.say(room, &msg_id(i), "hello").await,
+            ServerFrame::Ack(_)
+        ));
+    }
+    for _ in 0..3 {
+        while !matches!(b.next_content().await, ServerFrame::Message(_)) {}
+    }
+    match a.say(room, &msg_id(9), "too fast").await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::RateLimited),
+        other => panic!("expected rate_limited, got {other:?}"),
+    }
+    // A cursor past the end of the room is answered with a reset.
+    a.send(&ClientFrame::Watch {
+        rooms: vec![RoomCursor {
+            room_id: room,
+            after_seq: 99,
+        }],
+        epoch: None,
+    })
+    .await;
+    while !matches!(a.next_content().await, ServerFrame::Reset { .. }) {}
+
+    let m = metrics(server.addr).await;
+    assert_eq!(m["parlor_connections"], 2.0);
+    assert_eq!(m["parlor_users_connected"], 2.0);
+    assert_eq!(m["parlor_rooms_watched"], 1.0);
+    assert_eq!(m["parlor_messages_in_total"], 4.0);
+    assert_eq!(m["parlor_messages_stored_total"], 3.0);
+    assert_eq!(m["parlor_acks_total"], 3.0);
+    // Each message went to Bob and back to Alice.
+    assert_eq!(m["parlor_messages_out_total"], 6.0);
+    assert_eq!(m[r#"parlor_rate_limited_total{limit="messages"}"#], 1.0);
+    assert_eq!(m[r#"parlor_resets_total{reason="ahead_of_room"}"#], 1.0);
+    assert_eq!(m["parlor_commit_batch_size_sum"], 3.0);
+    assert!(m["parlor_commit_seconds_count"] >= 1.0);
+    assert_eq!(m["parlor_commit_failures_total"], 0.0);
+    assert!(m["parlor_wal_bytes"] > 0.0, "the WAL holds the messages");
+    assert!(m["parlor_tasks"] >= 2.0);
+
+    a.cut();
+    b.cut();
+    let mut m = metrics(server.addr).await;
+    for _ in 0..100 {
+        if m["parlor_connections"] == 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        m = metrics(server.addr).await;
+    }
+    assert_eq!(m["parlor_connections"], 0.0);
+    assert_eq!(m["parlor_users_connected"], 0.0);
+    assert_eq!(m["parlor_rooms_watched"], 0.0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_served_to_loopback_peers_only() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use std::net::SocketAddr;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let config = parlor::server::config::Config {
+        database_url: format!("sqlite://{}", dir.path().join("parlor.db").display()),
+        ..Default::default()
+    };
+    let (state, _writer) = parlor::server::start(config).await.expect("start");
+    let app = parlor::server::router(state);
+    let scrape = |peer: &str| {
+        let peer: SocketAddr = peer.parse().expect("addr");
+        let mut request = Request::get("/metrics")
+            .body(Body::empty())
+            .expect("request");
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request)
+    };
+    let local = scrape("127.0.0.1:40000").await.expect("answer");
+    assert_eq!(local.status().as_u16(), 200);
+    let body = axum::body::to_bytes(local.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("# TYPE parlor_messages_in counter"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"));
+    assert_eq!(
+        scrape("[::1]:40000")
+            .await
+            .expect("answer")
+            .status()
+            .as_u16(),
+        200
+    );
+    for outside in ["203.0.113.7:40000", "[2001:db8::1]:40000", "10.0.0.2:40000"] {
+        let answer = scrape(outside).await.expect("answer");
+        assert_eq!(answer.status().as_u16(), 404, "{outside}");
+    }
+}
