@@ -13,7 +13,8 @@
 //! - [`client`]: the browser's chat state (feeds, outbox, presence, unread); its `socket`
 //!   is the only browser WebSocket code;
 //! - [`i18n`]: every user-facing string, in English and Korean;
-//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, limits, metrics, router.
+//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, limits, metrics, logs,
+//!   router.
 //!
 //! ## The path of a message
 //! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →

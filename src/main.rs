@@ -4,15 +4,17 @@
 use std::process::ExitCode;
 
 use parlor::server::config::Config;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    match start() {
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("parlor: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    parlor::server::logs::init(config.log_format);
+    match start(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -21,9 +23,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Loads the settings, then runs the server on a runtime of `worker_threads` threads.
-fn start() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::load()?;
+/// Runs the server on a runtime of `worker_threads` threads.
+fn start(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if config.worker_threads > 0 {
         runtime.worker_threads(config.worker_threads);

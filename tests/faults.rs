@@ -1,6 +1,7 @@
 //! Store faults: while another process holds the database's write lock past the busy
-//! timeout, a sender gets a clear retriable error and no ack, reads keep working, and writes
-//! resume once the lock is gone.
+//! timeout, or the disk is full (a real 4 MiB tmpfs), a sender gets a clear retriable error
+//! and no ack, reads keep working, and writes resume once the fault clears, with
+//! `PRAGMA integrity_check` ok.
 
 mod support;
 
@@ -71,4 +72,131 @@ async fn a_locked_database_refuses_writes_retriably_and_they_resume() {
         .expect("check");
     assert_eq!(check, "ok");
     server.stop().await;
+}
+
+/// A small tmpfs mounted on a fresh directory, unmounted when dropped. Mounting needs root,
+/// which the test machine and CI have.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().expect("dir");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mounting a {size} tmpfs failed ({status}); this test needs root"
+        );
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk has no space left.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("filler");
+        let chunk = vec![0u8; 4096];
+        loop {
+            match file.write(&chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        let _ = file.flush();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns() {
+    let disk = SmallDisk::mount("4m");
+    let server = TestServer::start_in(disk.path(), |_| {}).await;
+    let alice = Person::sign_up(&server, "alice").await;
+    Person::sign_up(&server, "bob").await;
+    let room = alice.open_direct(&server, "bob").await;
+    let mut a = alice.connect(&server).await;
+    a.watch(room, 0).await;
+    assert!(matches!(
+        a.say(room, &msg_id(1), "before").await,
+        ServerFrame::Ack(_)
+    ));
+
+    let filler = disk.fill();
+    // The log may still have room from before; long messages use it up quickly.
+    let body = "가".repeat(4000);
+    let mut acked = vec![1];
+    let failed_id = 'fill: {
+        for n in 2..400 {
+            let id = msg_id(n);
+            match a.say(room, &id, &body).await {
+                ServerFrame::Ack(ack) => acked.push(ack.seq),
+                ServerFrame::Error {
+                    code,
+                    client_msg_id,
+                    ..
+                } => {
+                    assert_eq!(code, ErrorCode::StoreUnavailable);
+                    assert!(code.is_retriable());
+                    assert_eq!(client_msg_id, Some(id.clone()));
+                    break 'fill id;
+                }
+                other => panic!("expected an ack or store_unavailable, got {other:?}"),
+            }
+        }
+        panic!("400 messages of 12 KB fitted on a full 4 MiB disk");
+    };
+    assert_eq!(acked, (1..=acked.len() as i64).collect::<Vec<_>>());
+
+    // Reads still work: the room's history loads, and the server says it is ready.
+    let page = alice
+        .call(&server, "load_room", &[("room_id", &room.to_string())])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("before"));
+    let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
+    assert_eq!(ready.status().as_u16(), 200);
+
+    // Space returns; the retry of the refused message is stored once, right after the rest.
+    std::fs::remove_file(&filler).expect("free the disk");
+    let retry = a.say(room, &failed_id, &body).await;
+    let next = acked.len() as i64 + 1;
+    assert!(
+        matches!(&retry, ServerFrame::Ack(ack) if ack.seq == next),
+        "{retry:?}"
+    );
+    server.stop().await;
+
+    let url = format!("sqlite://{}", disk.path().join("parlor.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("connect");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut db)
+        .await
+        .expect("check");
+    assert_eq!(check, "ok");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE room_id = ?")
+        .bind(room)
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+    assert_eq!(rows, next, "every acked message once, and the retry once");
 }

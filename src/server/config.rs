@@ -20,6 +20,16 @@ pub enum Synchronous {
     Normal,
 }
 
+/// How the server writes its log lines (to stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event, with `key=value` fields.
+    Text,
+    /// One JSON object per event: `timestamp`, `level`, `target`, `fields`, `span`.
+    Json,
+}
+
 /// All settings, with their defaults in [`Default`].
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -69,6 +79,8 @@ pub struct Config {
     /// Milliseconds without any frame from a client (pongs included) before its socket is
     /// closed (4002) and it drops out of presence.
     pub idle_timeout_ms: u64,
+    /// `text` or `json`. The level comes from `RUST_LOG` (default `info`).
+    pub log_format: LogFormat,
 }
 
 impl Default for Config {
@@ -95,6 +107,7 @@ impl Default for Config {
             worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,
+            log_format: LogFormat::Text,
         }
     }
 }

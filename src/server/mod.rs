@@ -8,6 +8,7 @@
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
 //! - [`limits`]: messages per user per second;
 //! - [`metrics`]: Prometheus counters, gauges and histograms at `/metrics`;
+//! - [`logs`]: structured logs (text or JSON) that never hold bodies, passwords or tokens;
 //! - [`context`]: what server functions take from the request;
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
@@ -17,6 +18,7 @@ pub mod context;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod logs;
 pub mod metrics;
 pub mod state;
 pub mod store;
