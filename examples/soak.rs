@@ -6,7 +6,7 @@
 //! - file descriptors, tasks and connections back to where they started.
 //!
 //! `soak [--seconds 120] [--settle 30] [--every 10] [--parlor target/debug/parlor]`
-//! `[--steady 20] [--rate 5] [--churners 4]`
+//! `[--steady 20] [--rate 20] [--churners 4]`
 //!
 //! CI runs two minutes of it (scripts/test.sh); docs/soak.md records a 30-minute run.
 
@@ -22,7 +22,7 @@ mod servers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,7 +52,7 @@ fn parse() -> Result<Args, String> {
         every: 10,
         parlor: PathBuf::from("target/debug/parlor"),
         steady: 20,
-        rate: 5.0,
+        rate: 20.0,
         churners: 4,
     };
     let mut it = std::env::args().skip(1);
@@ -133,6 +133,10 @@ async fn scrape(addr: &str) -> String {
 /// What the clients did.
 #[derive(Default)]
 struct Counts {
+    /// Per room, the highest `seq` acked so far: where a passing user starts watching (a
+    /// real client resumes from its own cursor; one from 0 would be told to reset once a
+    /// room holds more than `resume_limit` messages).
+    latest: [AtomicI64; ROOMS],
     sent: AtomicU64,
     delivered: AtomicU64,
     churned: AtomicU64,
@@ -184,11 +188,11 @@ async fn main() -> ExitCode {
     let deadline = began + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for user in 0..args.steady {
-        let room = population.rooms[user % ROOMS];
         let cookie = population.cookies[user].clone();
         tasks.push(tokio::spawn(steady(
             server.addr.clone(),
-            room,
+            population.rooms[user % ROOMS],
+            user % ROOMS,
             cookie,
             args.rate,
             deadline,
@@ -320,20 +324,21 @@ fn print_row(when: &str, s: &Sample, c: &Counts) {
 async fn steady(
     addr: String,
     room: i64,
+    index: usize,
     cookie: String,
     rate: f64,
     deadline: Instant,
     counts: Arc<Counts>,
 ) {
-    let (mut sender, mut receiver) =
-        match client::connect(Kind::ParlorFull, &addr, room, Some(&cookie)).await {
-            Ok(halves) => halves,
-            Err(e) => {
-                eprintln!("soak: a steady user could not connect: {e}");
-                counts.failures.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-        };
+    let connecting = client::connect(Kind::ParlorFull, &addr, room, Some(&cookie), 0);
+    let (mut sender, mut receiver) = match connecting.await {
+        Ok(halves) => halves,
+        Err(e) => {
+            eprintln!("soak: a steady user could not connect: {e}");
+            counts.failures.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
     let reader = {
         let counts = counts.clone();
         tokio::spawn(async move {
@@ -342,8 +347,11 @@ async fn steady(
                     Event::Body(_) => {
                         counts.delivered.fetch_add(1, Ordering::Relaxed);
                     }
+                    Event::Ack(seq) => {
+                        counts.latest[index].fetch_max(seq, Ordering::Relaxed);
+                    }
                     Event::Closed => break,
-                    Event::Ack | Event::Other => {}
+                    Event::Other => {}
                 }
             }
         })
@@ -384,18 +392,20 @@ async fn churn(
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let user = first + (n >> 33) % passing;
-        let room = population.rooms[(n >> 17) % ROOMS];
+        let index = (n >> 17) % ROOMS;
+        let room = population.rooms[index];
+        let from = (counts.latest[index].load(Ordering::Relaxed) - 20).max(0);
         let cookie = &population.cookies[user];
         let phase = std::sync::Mutex::new("connecting");
         let attempt = async {
             let (mut sender, mut receiver) =
-                client::connect(Kind::ParlorFull, &addr, room, Some(cookie)).await?;
+                client::connect(Kind::ParlorFull, &addr, room, Some(cookie), from).await?;
             *phase.lock().unwrap_or_else(|e| e.into_inner()) = "waiting for the ack";
             sender.send("soak: passing through").await?;
             counts.sent.fetch_add(1, Ordering::Relaxed);
             loop {
                 match receiver.next().await {
-                    Event::Ack => return Ok::<_, String>(()),
+                    Event::Ack(_) => return Ok::<_, String>(()),
                     Event::Closed => return Err("closed before the ack".into()),
                     Event::Body(_) | Event::Other => {}
                 }

@@ -20,8 +20,8 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub enum Event {
     /// A broadcast message body.
     Body(String),
-    /// Parlor's acknowledgement of a send.
-    Ack,
+    /// Parlor's acknowledgement of a send, with the message's `seq`.
+    Ack(#[allow(dead_code, reason = "the soak reads it; the benchmark does not")] i64),
     /// Anything else (presence, pings).
     Other,
     /// The connection ended.
@@ -45,12 +45,14 @@ pub struct Receiver {
 
 static MSG_IDS: AtomicU64 = AtomicU64::new(1);
 
-/// Connects as `cookie`'s user (Parlor) and joins `room`; returns once the room is live.
+/// Connects as `cookie`'s user (Parlor) and joins `room`, catching up on what came after
+/// `after_seq`; returns once the room is live.
 pub async fn connect(
     kind: Kind,
     addr: &str,
     room: i64,
     cookie: Option<&str>,
+    after_seq: i64,
 ) -> Result<(Sender, Receiver), String> {
     let url = match kind {
         k if k.is_parlor() => format!("ws://{addr}/ws"),
@@ -73,7 +75,7 @@ pub async fn connect(
             let watch = ClientFrame::Watch {
                 rooms: vec![RoomCursor {
                     room_id: room,
-                    after_seq: 0,
+                    after_seq,
                 }],
                 epoch: None,
             };
@@ -82,7 +84,15 @@ pub async fn connect(
                 serde_json::to_string(&watch).map_err(|e| e.to_string())?,
             )
             .await?;
-            wait_for(&mut stream, |t| t.contains("\"caught_up\"")).await?;
+            let mut reset = false;
+            wait_for(&mut stream, |t| {
+                reset = t.contains("\"reset\"");
+                reset || t.contains("\"caught_up\"")
+            })
+            .await?;
+            if reset {
+                return Err(format!("room {room} said reset to a cursor at {after_seq}"));
+            }
         }
         Kind::SocketIo => {
             wait_for(&mut stream, |t| t.starts_with('0')).await?;
@@ -108,7 +118,10 @@ async fn send_text(sink: &mut SplitSink<Ws, Message>, text: String) -> Result<()
         .map_err(|e| e.to_string())
 }
 
-async fn wait_for(stream: &mut SplitStream<Ws>, done: impl Fn(&str) -> bool) -> Result<(), String> {
+async fn wait_for(
+    stream: &mut SplitStream<Ws>,
+    mut done: impl FnMut(&str) -> bool,
+) -> Result<(), String> {
     while let Some(message) = stream.next().await {
         if let Message::Text(text) = message.map_err(|e| e.to_string())? {
             if done(text.as_str()) {
@@ -159,7 +172,7 @@ impl Receiver {
         match self.kind {
             k if k.is_parlor() => match serde_json::from_str::<ServerFrame>(text) {
                 Ok(ServerFrame::Message(m)) => Event::Body(m.body),
-                Ok(ServerFrame::Ack(_)) => Event::Ack,
+                Ok(ServerFrame::Ack(ack)) => Event::Ack(ack.seq),
                 _ => Event::Other,
             },
             Kind::SocketIo => {

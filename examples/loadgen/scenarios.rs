@@ -118,7 +118,7 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             let room = population.rooms[r];
             let addr = server.addr.clone();
             async move {
-                let connecting = client::connect(kind, &addr, room, cookie.as_deref());
+                let connecting = client::connect(kind, &addr, room, cookie.as_deref(), 0);
                 let connected = tokio::time::timeout(Duration::from_secs(20), connecting)
                     .await
                     .unwrap_or_else(|_| Err("no answer within 20 s".into()));
@@ -283,7 +283,7 @@ async fn member(
                     }
                 }
             }
-            Event::Ack | Event::Other => {}
+            Event::Ack(_) | Event::Other => {}
             Event::Closed => {
                 out.disconnected = true;
                 break;
@@ -333,7 +333,8 @@ pub async fn writes(
         let addr = server.addr.clone();
         let kind = server.kind;
         tasks.push(tokio::spawn(async move {
-            let Ok((mut tx, mut rx)) = client::connect(kind, &addr, room, cookie.as_deref()).await
+            let Ok((mut tx, mut rx)) =
+                client::connect(kind, &addr, room, cookie.as_deref(), 0).await
             else {
                 return 0u64;
             };
@@ -347,7 +348,7 @@ pub async fn writes(
                     in_flight += 1;
                 }
                 match tokio::time::timeout_at(deadline, rx.next()).await {
-                    Ok(Event::Ack) => {
+                    Ok(Event::Ack(_)) => {
                         in_flight -= 1;
                         if Instant::now() >= counted_from {
                             acked += 1;
@@ -385,7 +386,7 @@ pub async fn idle(server: &Server, population: &Population, count: usize) -> Val
                 .cloned();
             let room = population.rooms[i % population.rooms.len()];
             let addr = server.addr.clone();
-            async move { client::connect(kind, &addr, room, cookie.as_deref()).await }
+            async move { client::connect(kind, &addr, room, cookie.as_deref(), 0).await }
         })
         .buffer_unordered(CONNECT_PARALLEL)
         .collect()
