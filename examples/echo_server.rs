@@ -48,6 +48,17 @@ async fn echo(mut socket: WebSocket) {
                     reason: reason.into(),
                 };
                 let _ = socket.send(Message::Close(Some(frame))).await;
+                // As the chat socket does: wait briefly for the client's answering close, so
+                // that dropping a connection with unread data (a TCP reset) cannot destroy
+                // the close frame.
+                let answered = async {
+                    while let Some(Ok(message)) = socket.next().await {
+                        if let Message::Close(_) = message {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answered).await;
                 break;
             }
         };

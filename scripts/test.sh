@@ -25,6 +25,9 @@ cargo test --features ssr
 step "benchmark smoke (the load generator against every server, a few seconds)"
 scripts/bench.sh --smoke --json target/bench/smoke.json
 
+step "soak: two minutes of churn and messaging against the server (examples/soak.rs)"
+target/debug/examples/soak --seconds 120 --settle 30 --every 15
+
 step "build the browser half (cargo leptos build --frontend-only)"
 cargo leptos build --frontend-only
 

@@ -7,10 +7,15 @@
 //! - **default settings** (`Leptos.toml`): every case passes, except the 40 cases of group 9
 //!   whose messages are larger than `max_frame_bytes` (64 KiB). Those must be refused with
 //!   close 1009, which Autobahn scores as FAILED because it wanted an echo;
-//! - **`max_frame_bytes` = 16 MiB**, those 40 cases again: every one passes.
+//! - **`max_frame_bytes` = 16 MiB**, groups 9.1–9.6 (those 40 cases and 9.1.1, 9.2.1):
+//!   every one passes.
 //!
-//! The verdicts of both runs are compared with `tests/conformance/expected.json`. After an
-//! intended change, `BLESS_CONFORMANCE=1 cargo test --features ssr --test conformance` rewrites it.
+//! The verdicts of both runs (`behavior`, `behaviorClose`) are compared with
+//! `tests/conformance/expected.json`, which also records the close code the server sent. The
+//! code is not compared: in the fail-fast cases the client may drop the connection before the
+//! server's close frame arrives, so the same server is seen with 1002 or with none. After an
+//! intended change, `BLESS_CONFORMANCE=1 cargo test --features ssr --test conformance`
+//! rewrites it.
 
 mod support;
 
@@ -80,16 +85,20 @@ fn autobahn(echo: &Echo, cases: &[&str], out: &Path) -> BTreeMap<String, Value> 
     for case in cases {
         command.args(["-i", case]);
     }
-    let status = command
+    let run = command
         .args(["-p", "4", "-o"])
         .arg(out)
         .arg(&echo.addr)
-        .stdout(Stdio::null())
-        .status()
+        .output()
         .expect("kosoku (pip install kosoku==0.1.0; scripts/setup.sh --test does)");
     // kosoku exits non-zero when any case fails; the verdicts are judged below.
-    let index = std::fs::read_to_string(out.join("index.json"))
-        .unwrap_or_else(|e| panic!("kosoku ({status}) wrote no report: {e}"));
+    let index = std::fs::read_to_string(out.join("index.json")).unwrap_or_else(|e| {
+        panic!(
+            "kosoku ({}) wrote no report: {e}\n{}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
     let index: Value = serde_json::from_str(&index).expect("index.json");
     let runs = index.as_object().expect("agents");
     let cases = runs
@@ -194,7 +203,8 @@ fn autobahn_cases_1_to_10_pass_on_the_chat_socket_settings() {
             .flat_map(|m| m.keys())
             .collect();
         for case in keys {
-            if want.get(case) != got.get(case) {
+            let verdict = |report: &Value| report.get(case).map(|v| [v[0].clone(), v[1].clone()]);
+            if verdict(want) != verdict(got) {
                 differences.push(format!(
                     "{run} {case}: expected {:?}, got {:?}",
                     want.get(case),

@@ -143,27 +143,39 @@ async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns
     // The log may still have room from before; long messages use it up quickly.
     let body = "가".repeat(4000);
     let mut acked = vec![1];
-    let failed_id = 'fill: {
+    let first_refused = 'fill: {
         for n in 2..400 {
             let id = msg_id(n);
             match a.say(room, &id, &body).await {
                 ServerFrame::Ack(ack) => acked.push(ack.seq),
-                ServerFrame::Error {
-                    code,
-                    client_msg_id,
-                    ..
-                } => {
-                    assert_eq!(code, ErrorCode::StoreUnavailable);
-                    assert!(code.is_retriable());
-                    assert_eq!(client_msg_id, Some(id.clone()));
-                    break 'fill id;
-                }
-                other => panic!("expected an ack or store_unavailable, got {other:?}"),
+                refused => break 'fill (id, refused),
             }
         }
         panic!("400 messages of 12 KB fitted on a full 4 MiB disk");
     };
     assert_eq!(acked, (1..=acked.len() as i64).collect::<Vec<_>>());
+    // That one and ten more are refused while the disk stays full: each gets the retriable
+    // error, with its id, and no ack.
+    let mut refused = vec![first_refused];
+    for n in 500..510 {
+        let id = msg_id(n);
+        let answer = a.say(room, &id, &body).await;
+        refused.push((id, answer));
+    }
+    for (id, answer) in &refused {
+        match answer {
+            ServerFrame::Error {
+                code,
+                client_msg_id,
+                ..
+            } => {
+                assert_eq!(*code, ErrorCode::StoreUnavailable);
+                assert!(code.is_retriable());
+                assert_eq!(client_msg_id.as_ref(), Some(id));
+            }
+            other => panic!("message {id}: expected store_unavailable, got {other:?}"),
+        }
+    }
 
     // Reads still work: the room's history loads, and the server says it is ready.
     let page = alice
@@ -174,14 +186,18 @@ async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns
     let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
     assert_eq!(ready.status().as_u16(), 200);
 
-    // Space returns; the retry of the refused message is stored once, right after the rest.
+    // Space returns; every refused message, sent again with its id, is stored once, in
+    // order, right after the rest.
     std::fs::remove_file(&filler).expect("free the disk");
-    let retry = a.say(room, &failed_id, &body).await;
-    let next = acked.len() as i64 + 1;
-    assert!(
-        matches!(&retry, ServerFrame::Ack(ack) if ack.seq == next),
-        "{retry:?}"
-    );
+    let mut next = acked.len() as i64;
+    for (id, _) in &refused {
+        next += 1;
+        let retry = a.say(room, id, &body).await;
+        assert!(
+            matches!(&retry, ServerFrame::Ack(ack) if ack.seq == next),
+            "retry of message {id}: {retry:?}"
+        );
+    }
     server.stop().await;
 
     let url = format!("sqlite://{}", disk.path().join("parlor.db").display());

@@ -8,6 +8,7 @@ mod accounts;
 mod messages;
 mod rooms;
 mod sessions;
+mod write_tx;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -21,6 +22,7 @@ pub use accounts::{NewUser, UserRow};
 pub use messages::{SendOutcome, SendRequest};
 pub use rooms::{InviteOutcome, JoinOutcome, ReadState};
 pub use sessions::SessionUser;
+use write_tx::WriteTx;
 
 use crate::server::config::{Config, Synchronous};
 
@@ -94,11 +96,9 @@ impl Store {
         })
     }
 
-    /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`). A deferred one
-    /// that reads first and writes later fails outright (SQLITE_BUSY, no waiting) when
-    /// another writer committed in between; an immediate one waits its turn.
-    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction (`BEGIN IMMEDIATE`); see [`WriteTx`] for why it is not sqlx's.
+    async fn write_tx(&self) -> Result<WriteTx, StoreError> {
+        WriteTx::begin(&self.pool).await
     }
 
     /// The identity of this database: cursors from another epoch are not resumable.

@@ -143,6 +143,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if public != Some(true) {
+            tx.rollback().await?;
             return Ok(JoinOutcome::NotAllowed);
         }
         add_member(&mut tx, room, user).await?;
@@ -167,6 +168,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if !allowed {
+            tx.rollback().await?;
             return Ok(InviteOutcome::NotAllowed);
         }
         add_member(&mut tx, room, invitee).await?;
@@ -269,7 +271,7 @@ impl Store {
 }
 
 async fn add_member(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     room: RoomId,
     user: UserId,
 ) -> Result<(), StoreError> {
@@ -280,7 +282,7 @@ async fn add_member(
     .bind(room)
     .bind(user)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(tx)
     .await?;
     Ok(())
 }
