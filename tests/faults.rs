@@ -74,25 +74,35 @@ async fn a_locked_database_refuses_writes_retriably_and_they_resume() {
     server.stop().await;
 }
 
-/// A small tmpfs mounted on a fresh directory, unmounted when dropped. Mounting needs root,
-/// which the test machine and CI have.
+/// A small tmpfs mounted on a fresh directory, unmounted when dropped. Mounting needs root
+/// (CI runs as root) or password-less sudo.
 struct SmallDisk {
     dir: tempfile::TempDir,
+    root: bool,
 }
 
 impl SmallDisk {
     fn mount(size: &str) -> SmallDisk {
         let dir = tempfile::tempdir().expect("dir");
-        let status = std::process::Command::new("mount")
+        // As root (CI) directly; otherwise through password-less sudo, if there is one.
+        let root = std::fs::metadata("/proc/self").is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.uid() == 0
+        });
+        let mut command = std::process::Command::new(if root { "mount" } else { "sudo" });
+        if !root {
+            command.args(["-n", "mount"]);
+        }
+        let status = command
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir.path())
             .status()
             .expect("run mount");
         assert!(
             status.success(),
-            "mounting a {size} tmpfs failed ({status}); this test needs root"
+            "mounting a {size} tmpfs failed ({status}); this test needs root or sudo"
         );
-        SmallDisk { dir }
+        SmallDisk { dir, root }
     }
 
     fn path(&self) -> &std::path::Path {
@@ -118,10 +128,11 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(self.dir.path())
-            .status();
+        let mut command = std::process::Command::new(if self.root { "umount" } else { "sudo" });
+        if !self.root {
+            command.args(["-n", "umount"]);
+        }
+        let _ = command.arg("-l").arg(self.dir.path()).status();
     }
 }
 
