@@ -5,9 +5,37 @@
 
 mod support;
 
-use parlor::protocol::{ErrorCode, ServerFrame};
+use parlor::protocol::{ErrorCode, RoomId, ServerFrame};
 use sqlx::Connection;
 use support::{msg_id, Person, TestServer};
+
+/// The answer to message `id` is the retriable `store_unavailable`, naming it; not an ack.
+fn assert_refused_retriably(answer: &ServerFrame, id: &str) {
+    match answer {
+        ServerFrame::Error {
+            code,
+            client_msg_id,
+            ..
+        } => {
+            assert_eq!(*code, ErrorCode::StoreUnavailable);
+            assert!(code.is_retriable());
+            assert_eq!(client_msg_id.as_deref(), Some(id));
+        }
+        other => panic!("message {id}: expected store_unavailable, got {other:?}"),
+    }
+}
+
+/// During the fault, the room's history (which holds "before") still loads and the server
+/// still says it is ready.
+async fn assert_reads_work(server: &TestServer, reader: &Person, room: RoomId) {
+    let page = reader
+        .call(server, "load_room", &[("room_id", &room.to_string())])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("before"));
+    let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
+    assert_eq!(ready.status().as_u16(), 200);
+}
 
 #[tokio::test]
 async fn a_locked_database_refuses_writes_retriably_and_they_resume() {
@@ -38,24 +66,8 @@ async fn a_locked_database_refuses_writes_retriably_and_they_resume() {
         .expect("write");
 
     let id = msg_id(2);
-    match a.say(room, &id, "during").await {
-        ServerFrame::Error {
-            code,
-            client_msg_id,
-            ..
-        } => {
-            assert_eq!(code, ErrorCode::StoreUnavailable);
-            assert!(code.is_retriable());
-            assert_eq!(client_msg_id, Some(id.clone()));
-        }
-        other => panic!("expected store_unavailable, got {other:?}"),
-    }
-    // Reads still work: the room's history loads.
-    let page = alice
-        .call(&server, "load_room", &[("room_id", &room.to_string())])
-        .await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("before"));
+    assert_refused_retriably(&a.say(room, &id, "during").await, &id);
+    assert_reads_work(&server, &alice, room).await;
 
     sqlx::query("ROLLBACK")
         .execute(&mut locker)
@@ -174,28 +186,9 @@ async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns
         refused.push((id, answer));
     }
     for (id, answer) in &refused {
-        match answer {
-            ServerFrame::Error {
-                code,
-                client_msg_id,
-                ..
-            } => {
-                assert_eq!(*code, ErrorCode::StoreUnavailable);
-                assert!(code.is_retriable());
-                assert_eq!(client_msg_id.as_ref(), Some(id));
-            }
-            other => panic!("message {id}: expected store_unavailable, got {other:?}"),
-        }
+        assert_refused_retriably(answer, id);
     }
-
-    // Reads still work: the room's history loads, and the server says it is ready.
-    let page = alice
-        .call(&server, "load_room", &[("room_id", &room.to_string())])
-        .await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("before"));
-    let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
-    assert_eq!(ready.status().as_u16(), 200);
+    assert_reads_work(&server, &alice, room).await;
 
     // Space returns; every refused message, sent again with its id, is stored once, in
     // order, right after the rest.
