@@ -19,6 +19,12 @@ enum Expect {
     Ack,
     /// Nothing at all (the next `ping` is answered first).
     Nothing,
+    /// A presence frame listing this many users, then nothing else, presence included.
+    Presence(usize),
+    /// Nothing at all, not even a presence frame.
+    Silence,
+    /// A `caught_up` for the room (after any missed messages).
+    CaughtUp,
     /// The socket is closed with this code.
     Close(u16),
 }
@@ -217,6 +223,23 @@ fn cases(room: RoomId, other: RoomId, unwatched: RoomId) -> Vec<Case> {
             expect: Nothing,
         },
         Case {
+            name: "entering a watched room",
+            send: text(format!(r#"{{"type":"enter","room_id":{room}}}"#)),
+            expect: Presence(1),
+        },
+        Case {
+            name: "a duplicate enter",
+            send: text(format!(r#"{{"type":"enter","room_id":{room}}}"#)),
+            expect: Silence,
+        },
+        Case {
+            name: "a duplicate watch",
+            send: text(format!(
+                r#"{{"type":"watch","rooms":[{{"room_id":{room},"after_seq":0}}]}}"#
+            )),
+            expect: CaughtUp,
+        },
+        Case {
             name: "control characters in a message",
             send: text(send(room, &msg_id(1007), "a\u{0}b\u{7}c")),
             expect: Ack,
@@ -317,14 +340,33 @@ async fn every_malformed_input_gets_its_documented_answer_and_the_server_carries
                     other => panic!("{}: expected an ack, got {other:?}", case.name),
                 }
             },
-            Expect::Nothing => {}
+            Expect::Presence(users) => loop {
+                match socket.next().await {
+                    ServerFrame::Presence { online, .. } => {
+                        assert_eq!(online.len(), users, "{}", case.name);
+                        break;
+                    }
+                    ServerFrame::Message(_) => continue,
+                    other => panic!("{}: expected presence, got {other:?}", case.name),
+                }
+            },
+            Expect::CaughtUp => loop {
+                match socket.next_content().await {
+                    ServerFrame::CaughtUp { room_id, .. } if room_id == room => break,
+                    ServerFrame::Message(_) => continue,
+                    other => panic!("{}: expected caught_up, got {other:?}", case.name),
+                }
+            },
+            Expect::Nothing | Expect::Silence => {}
         }
         // In step: nothing else was said about this case.
+        let quiet = matches!(case.expect, Expect::Presence(_) | Expect::Silence);
         socket.send(&ClientFrame::Ping {}).await;
         loop {
-            match socket.next_content().await {
+            match socket.next().await {
                 ServerFrame::Pong => break,
                 ServerFrame::Message(_) => continue,
+                ServerFrame::Presence { .. } if !quiet => continue,
                 other => panic!("{}: unexpected {other:?}", case.name),
             }
         }
