@@ -39,6 +39,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let addr = listener.local_addr()?;
     let database = config.database_url.clone();
     let (state, writer) = parlor::server::start(config).await?;
+    let store = state.store.clone();
     tracing::info!(%database, epoch = state.store.epoch(), "store open");
     // The one line a person (and the end-to-end harness) looks for.
     println!("Parlor is listening on http://{addr}");
@@ -50,6 +51,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     {
         tracing::warn!("the writer did not finish within 10 s");
     }
+    store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
 }

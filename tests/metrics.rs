@@ -123,3 +123,36 @@ async fn metrics_are_served_to_loopback_peers_only() {
         assert_eq!(answer.status().as_u16(), 404, "{outside}");
     }
 }
+
+#[tokio::test]
+async fn health_is_the_process_and_readiness_is_the_store() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let config = parlor::server::config::Config {
+        database_url: format!("sqlite://{}", dir.path().join("parlor.db").display()),
+        ..Default::default()
+    };
+    let (state, _writer) = parlor::server::start(config).await.expect("start");
+    let store = state.store.clone();
+    let app = parlor::server::router(state);
+    let status = |path: &'static str| {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let app = app.clone();
+        async move {
+            app.oneshot(request)
+                .await
+                .expect("answer")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 200);
+    // The store goes away: the process is alive, but not ready.
+    store.close().await;
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 503);
+}

@@ -115,6 +115,12 @@ impl Store {
             .map_or(0, |m| m.len())
     }
 
+    /// Closes every connection (SQLite checkpoints the log as the last one goes). Any later
+    /// query fails.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
