@@ -319,3 +319,23 @@ async fn one_socket_over_the_per_user_limit_is_refused_until_another_closes() {
     assert!(reopened.is_some(), "a slot frees up when a socket closes");
     server.stop().await;
 }
+
+/// A burst of sign-ups is hashed `password_threads` at a time, each thread in the one block of
+/// working memory it keeps: the server holds neither 19 MiB per attempt at once nor the
+/// allocator's leftovers of every hash.
+#[tokio::test]
+async fn a_burst_of_sign_ups_is_hashed_in_bounded_memory() {
+    let server = support::ServerProcess::start(&[("PARLOR_PASSWORD_THREADS", "2")]).await;
+    let signups = (0..48).map(|i| {
+        let addr = server.addr;
+        tokio::spawn(async move { Person::sign_up_at(addr, &format!("burst{i}")).await })
+    });
+    for signup in signups {
+        signup.await.expect("sign-up");
+    }
+    let peak_mib = server.status("VmHWM") / 1024;
+    // About 25 MiB of server and 2 × 19 MiB of Argon2 memory. Hashing on tokio's blocking
+    // pool peaked near 900 MiB here; two threads that allocate per hash, near 220 MiB.
+    assert!(peak_mib < 120, "peak RSS {peak_mib} MiB");
+    server.stop().await;
+}

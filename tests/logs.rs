@@ -4,50 +4,17 @@
 
 mod support;
 
-use std::process::Stdio;
-
 use parlor::protocol::ServerFrame;
-use support::{call_at, msg_id, Person, Socket, PASSWORD};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use support::{call_at, msg_id, Person, ServerProcess, Socket, PASSWORD};
 
 const BODY: &str = "the-secret-body-7f3a 비밀 메시지";
 const WRONG_PASSWORD: &str = "wrong-password-91c2";
 
 #[tokio::test]
 async fn trace_logs_are_json_and_hold_no_bodies_passwords_or_tokens() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parlor"))
-        .env("PARLOR_LISTEN", "127.0.0.1:0")
-        .env(
-            "PARLOR_DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("parlor.db").display()),
-        )
-        .env("PARLOR_LOG_FORMAT", "json")
-        .env("RUST_LOG", "trace")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start parlor");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let logs = tokio::spawn(async move {
-        let mut all = String::new();
-        let _ = stderr.read_to_string(&mut all).await;
-        all
-    });
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let addr: std::net::SocketAddr = loop {
-        let line = stdout
-            .next_line()
-            .await
-            .expect("stdout")
-            .expect("the server exited before listening");
-        if let Some(url) = line.split("http://").nth(1) {
-            break url.trim().parse().expect("address");
-        }
-    };
+    let server =
+        ServerProcess::start(&[("PARLOR_LOG_FORMAT", "json"), ("RUST_LOG", "trace")]).await;
+    let addr = server.addr;
 
     let alice = Person::sign_up_at(addr, "alice").await;
     let bob = Person::sign_up_at(addr, "bob").await;
@@ -92,13 +59,7 @@ async fn trace_logs_are_json_and_hold_no_bodies_passwords_or_tokens() {
     assert!(matches!(a.next_content().await, ServerFrame::Error { .. }));
     alice.call_at(addr, "sign_out", &[]).await;
 
-    let pid = child.id().expect("running");
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill");
-    child.wait().await.expect("exit");
-    let logs = logs.await.expect("logs");
+    let logs = server.stop().await;
 
     let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() > 50, "only {} log lines at trace", lines.len());

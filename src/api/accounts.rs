@@ -15,7 +15,15 @@ pub async fn sign_up(
     use crate::server::{auth, context};
     let state = context::state()?;
     let days = state.config.session_days;
-    let signed = auth::sign_up(&state.store, &username, &display_name, &password, days).await?;
+    let signed = auth::sign_up(
+        &state.store,
+        &state.passwords,
+        &username,
+        &display_name,
+        &password,
+        days,
+    )
+    .await?;
     context::set_session_cookie(&state, &signed.token);
     leptos_axum::redirect("/");
     Ok(())
@@ -31,6 +39,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
     let days = state.config.session_days;
     let signed = auth::sign_in(
         &state.store,
+        &state.passwords,
         &state.limiter,
         addr,
         &username,

@@ -81,6 +81,9 @@ pub struct Config {
     pub idle_timeout_ms: u64,
     /// `text` or `json`. The level comes from `RUST_LOG` (default `info`).
     pub log_format: LogFormat,
+    /// Threads hashing passwords (Argon2id, 19 MiB each): at most this many sign-ups and
+    /// sign-ins are hashed at once; 0 means one per CPU core, at most four.
+    pub password_threads: usize,
 }
 
 impl Default for Config {
@@ -108,6 +111,7 @@ impl Default for Config {
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,
             log_format: LogFormat::Text,
+            password_threads: 0,
         }
     }
 }
@@ -125,6 +129,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How many threads hash passwords: `password_threads`, or one per core up to four.
+    pub fn password_threads(&self) -> usize {
+        match self.password_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            n => n,
+        }
+    }
+
     /// Loads `PARLOR_CONFIG` or `./Leptos.toml` (when present), then applies `PARLOR_*`
     /// variables.
     pub fn load() -> Result<Config, ConfigError> {

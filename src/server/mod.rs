@@ -30,7 +30,7 @@ use std::sync::Arc;
 use leptos::config::{Env, LeptosOptions};
 use tokio::task::JoinHandle;
 
-use self::auth::SignInLimiter;
+use self::auth::{Passwords, SignInLimiter};
 use self::config::Config;
 use self::hub::Hub;
 use self::limits::SendLimiter;
@@ -41,9 +41,19 @@ use self::writer::Writer;
 
 pub use self::http::{router, serve};
 
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the password threads: {0}")]
+    Threads(std::io::Error),
+}
+
 /// Opens the store and starts the writer. The returned task ends once every clone of the
 /// state is dropped and the writer has stored what it was given.
-pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreError> {
+pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartError> {
+    let passwords = Passwords::start(config.password_threads()).map_err(StartError::Threads)?;
     let store = Store::open(&config).await?;
     let hub = Arc::new(Hub::new(config.outbound_queue));
     let metrics = Arc::new(Metrics::new());
@@ -93,6 +103,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StoreEr
     });
     let state = AppState {
         limiter: sign_in_limiter,
+        passwords: Arc::new(passwords),
         send_limiter,
         metrics,
         config: Arc::new(config),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::auth::SignInLimiter;
+use super::auth::{Passwords, SignInLimiter};
 use super::config::Config;
 use super::hub::Hub;
 use super::limits::SendLimiter;
@@ -22,6 +22,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub writer: Writer,
     pub limiter: Arc<SignInLimiter>,
+    pub passwords: Arc<Passwords>,
     pub send_limiter: Arc<SendLimiter>,
     pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,

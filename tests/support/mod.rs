@@ -35,6 +35,84 @@ pub fn example(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
+/// The real `parlor` binary in its own process, on 127.0.0.1:0 with a fresh database, its
+/// stderr collected; killed when dropped.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    pub child: tokio::process::Child,
+    stderr: Option<JoinHandle<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts the binary with extra environment variables.
+    pub async fn start(env: &[(&str, &str)]) -> ServerProcess {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+        let dir = tempfile::tempdir().expect("dir");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
+            .env("PARLOR_LISTEN", "127.0.0.1:0")
+            .env(
+                "PARLOR_DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("parlor.db").display()),
+            )
+            .envs(env.iter().copied())
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start parlor");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let stderr = tokio::spawn(async move {
+            let mut all = String::new();
+            let _ = stderr.read_to_string(&mut all).await;
+            all
+        });
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let addr = loop {
+            let line = stdout
+                .next_line()
+                .await
+                .expect("stdout")
+                .expect("the server exited before listening");
+            if let Some(url) = line.split("http://").nth(1) {
+                break url.trim().parse().expect("address");
+            }
+        };
+        ServerProcess {
+            addr,
+            child,
+            stderr: Some(stderr),
+            _dir: dir,
+        }
+    }
+
+    /// A line of `/proc/<pid>/status` as a number (`VmHWM` in kB, `Threads`…).
+    pub fn status(&self, key: &str) -> u64 {
+        let pid = self.child.id().expect("running");
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .expect("status")
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
+    }
+
+    /// Stops the server with SIGTERM and returns everything it wrote to stderr.
+    pub async fn stop(mut self) -> String {
+        let pid = self.child.id().expect("running");
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill");
+        self.child.wait().await.expect("exit");
+        match self.stderr.take() {
+            Some(task) => task.await.expect("stderr"),
+            None => String::new(),
+        }
+    }
+}
+
 /// A Parlor server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,

@@ -16,6 +16,7 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 
 pub use limiter::SignInLimiter;
+pub use password::Passwords;
 
 use crate::api::ApiError;
 use crate::model::Me;
@@ -35,14 +36,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// A PHC string for no account, verified on unknown usernames so that both failures take
-/// the same time.
-static DECOY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| password::hash("decoy password").unwrap_or_default());
+impl From<password::Unavailable> for ApiError {
+    fn from(_: password::Unavailable) -> ApiError {
+        ApiError::Unavailable
+    }
+}
 
 /// Creates an account and signs it in.
 pub async fn sign_up(
     store: &Store,
+    passwords: &Passwords,
     username: &str,
     display_name: &str,
     password: &str,
@@ -51,10 +54,7 @@ pub async fn sign_up(
     let username = rules::username(username)?;
     let display_name = rules::display_name(display_name, username)?;
     let password = rules::password(password)?.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|_| ApiError::Unavailable)?
-        .map_err(|_| ApiError::Unavailable)?;
+    let hash = passwords.hash(password).await?;
     let user = store
         .create_user(NewUser {
             username,
@@ -69,6 +69,7 @@ pub async fn sign_up(
 /// Checks a username and password and starts a session.
 pub async fn sign_in(
     store: &Store,
+    passwords: &Passwords,
     limiter: &SignInLimiter,
     addr: Option<IpAddr>,
     username: &str,
@@ -80,13 +81,8 @@ pub async fn sign_in(
         return Err(ApiError::TooManyAttempts);
     }
     let user = store.user_by_username(username).await?;
-    let phc = user
-        .as_ref()
-        .map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&phc, &password))
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = passwords.verify(phc, password.to_owned()).await?;
     match user {
         Some(user) if matches => start_session(store, user.into(), session_days).await,
         _ => Err(ApiError::WrongCredentials),
