@@ -334,8 +334,8 @@ async fn a_burst_of_sign_ups_is_hashed_in_bounded_memory() {
         signup.await.expect("sign-up");
     }
     let peak_mib = server.status("VmHWM") / 1024;
-    // About 25 MiB of server and 2 × 19 MiB of Argon2 memory. Hashing on tokio's blocking
-    // pool peaked near 900 MiB here; two threads that allocate per hash, near 220 MiB.
+    // About 25 MiB of server and 2 × 19 MiB of Argon2 memory. Two threads that allocate
+    // afresh for each hash peaked at 403 MiB; a thread per attempt could reach 48 × 19 MiB.
     assert!(peak_mib < 120, "peak RSS {peak_mib} MiB");
     server.stop().await;
 }
