@@ -217,6 +217,10 @@ async fn main() -> ExitCode {
         let t = next.duration_since(began).as_secs();
         let now = sample(&server).await;
         print_row(&format!("{t} s"), &now, &counts);
+        if !std::path::Path::new(&format!("/proc/{}", server.pid())).exists() || now.rss == 0 {
+            eprintln!("soak: FAIL the server exited during the soak");
+            return ExitCode::FAILURE;
+        }
         if settled.is_none() && t >= args.settle {
             settled = Some(now);
         }
@@ -418,6 +422,8 @@ async fn churn(
             Ok(Err(e)) => {
                 eprintln!("soak: churn failed: {e}");
                 counts.failures.fetch_add(1, Ordering::Relaxed);
+                // Whatever went wrong, do not hammer the server about it.
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
             Err(_) => {
                 let phase = *phase.lock().unwrap_or_else(|e| e.into_inner());
