@@ -3,7 +3,8 @@
 //! threads, tokio tasks and connections at the start, once settled, and at the end, and
 //! fails when the server did not come back:
 //! - RSS at the end within 10 % of where it settled;
-//! - file descriptors, tasks and connections back to where they started.
+//! - sockets, tasks and connections back to where they started, and no more file descriptors
+//!   than at the start (the store's pool may close a database connection on its own).
 //!
 //! `soak [--seconds 120] [--settle 30] [--every 10] [--parlor target/debug/parlor]`
 //! `[--steady 20] [--rate 20] [--churners 4]`
@@ -237,7 +238,8 @@ async fn main() -> ExitCode {
     while Instant::now() < quiet
         && (end.connections != start.connections
             || end.tasks != start.tasks
-            || end.fds != start.fds)
+            || end.sockets != start.sockets
+            || end.fds > start.fds)
     {
         tokio::time::sleep(Duration::from_millis(250)).await;
         end = sample(&server).await;
@@ -252,9 +254,12 @@ async fn main() -> ExitCode {
             format!("RSS within 10 % of settled ({:+.1} %)", growth * 100.0),
             growth.abs() <= 0.10,
         ),
+        // The store's pool may close a connection (and its file descriptors) that reached
+        // sqlx's idle or lifetime limit, so fewer descriptors than at the start is fine;
+        // more would be a leak. Sockets must match exactly.
         (
-            format!("fds back to start ({} → {})", start.fds, end.fds),
-            end.fds == start.fds,
+            format!("fds no more than at start ({} → {})", start.fds, end.fds),
+            end.fds <= start.fds,
         ),
         (
             format!(
