@@ -1,6 +1,8 @@
 //! Queries on `messages`: the batch write that assigns each room's next `seq`, and the
 //! reads by `seq`.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use super::{now_ms, Store, StoreError};
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
@@ -60,62 +62,150 @@ impl From<MessageRow> for Message {
 impl Store {
     /// Stores a batch of messages in one transaction (one fsync for all of them).
     ///
-    /// Each request is checked for a earlier copy (same sender and `client_msg_id`) and for
-    /// membership inside the transaction, then takes its room's next `seq`. Either the whole
-    /// batch commits or none of it does; the outcomes are in request order.
+    /// Either the whole batch commits or none of it does; the outcomes are in request order.
+    /// The work is a fixed handful of statements, whatever the batch size:
+    /// 1. earlier copies of every (sender, `client_msg_id`) in the batch, in one query;
+    /// 2. which (room, sender) pairs are memberships, in one query;
+    /// 3. per room with new messages, one `UPDATE … RETURNING` that reserves its next `seq`s;
+    /// 4. one multi-row `INSERT` of the new messages.
+    ///
+    /// A request repeated inside the batch is a duplicate of its first copy.
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
         let mut tx = self.write_tx().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for req in batch {
-            let earlier = sqlx::query_as::<_, MessageRow>(&format!(
-                "{MESSAGE_SELECT} WHERE m.sender_id = ? AND m.client_msg_id = ?"
-            ))
-            .bind(req.sender_id)
-            .bind(&req.client_msg_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = earlier {
-                outcomes.push(SendOutcome::Duplicate(row.into()));
-                continue;
-            }
-            let seq: Option<Seq> = sqlx::query_scalar(
-                "UPDATE rooms SET last_seq = last_seq + 1
-                 WHERE id = ?1
-                   AND EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2)
-                 RETURNING last_seq",
+        let keys = json_pairs(
+            batch
+                .iter()
+                .map(|r| (r.sender_id, r.client_msg_id.as_str())),
+        )?;
+        let earlier: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} JOIN json_each(?) k
+               ON m.sender_id = k.value ->> 0 AND m.client_msg_id = k.value ->> 1"
+        ))
+        .bind(keys)
+        .fetch_all(&mut *tx)
+        .await?;
+        let earlier: HashMap<(UserId, String), Message> = earlier
+            .into_iter()
+            .map(|row| ((row.sender_id, row.client_msg_id.clone()), row.into()))
+            .collect();
+        let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
+        let members: HashSet<(RoomId, UserId)> = sqlx::query_as(
+            "SELECT DISTINCT mb.room_id, mb.user_id FROM json_each(?) k
+             JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1",
+        )
+        .bind(pairs)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+
+        // What becomes of each request, in order; new ones are numbered within their room.
+        enum Plan {
+            Earlier(Message),
+            SameAs(usize),
+            NotMember,
+            New(Seq),
+        }
+        let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
+        let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
+        let plans: Vec<Plan> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, req)| {
+                let key = (req.sender_id, req.client_msg_id.as_str());
+                if let Some(m) = earlier.get(&(key.0, key.1.to_owned())) {
+                    Plan::Earlier(m.clone())
+                } else if let Some(&first) = first_copy.get(&key) {
+                    Plan::SameAs(first)
+                } else if !members.contains(&(req.room_id, req.sender_id)) {
+                    Plan::NotMember
+                } else {
+                    first_copy.insert(key, i);
+                    let n = new_in_room.entry(req.room_id).or_default();
+                    *n += 1;
+                    Plan::New(*n)
+                }
+            })
+            .collect();
+
+        // Reserve each room's next seqs: the room's k-th new message gets base + k.
+        let mut base: HashMap<RoomId, Seq> = HashMap::new();
+        for (&room, &count) in &new_in_room {
+            let last: Seq = sqlx::query_scalar(
+                "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
             )
-            .bind(req.room_id)
-            .bind(req.sender_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(seq) = seq else {
-                outcomes.push(SendOutcome::NotMember);
-                continue;
-            };
-            let created_at = now_ms();
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(req.room_id)
-            .bind(seq)
-            .bind(req.sender_id)
-            .bind(&req.client_msg_id)
-            .bind(&req.body)
-            .bind(created_at)
+            .bind(count)
+            .bind(room)
             .fetch_one(&mut *tx)
             .await?;
-            outcomes.push(SendOutcome::Stored(Message {
-                id,
-                room_id: req.room_id,
-                seq,
-                sender_id: req.sender_id,
-                sender_name: req.sender_name.clone(),
-                client_msg_id: req.client_msg_id.clone(),
-                body: req.body.clone(),
-                created_at,
-            }));
+            base.insert(room, last - count);
         }
+        let created_at = now_ms();
+        let mut stored: HashMap<usize, Message> = HashMap::new();
+        let new: Vec<(usize, &SendRequest, Seq)> = plans
+            .iter()
+            .zip(batch)
+            .enumerate()
+            .filter_map(|(i, (plan, req))| match plan {
+                Plan::New(k) => Some((i, req, base.get(&req.room_id).copied()? + k)),
+                _ => None,
+            })
+            .collect();
+        if !new.is_empty() {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at) ",
+            );
+            insert.push_values(&new, |mut row, (_, req, seq)| {
+                row.push_bind(req.room_id)
+                    .push_bind(*seq)
+                    .push_bind(req.sender_id)
+                    .push_bind(req.client_msg_id.as_str())
+                    .push_bind(req.body.as_str())
+                    .push_bind(created_at);
+            });
+            insert.push(" RETURNING id, room_id, seq");
+            // RETURNING gives no order; (room, seq) names each row.
+            let ids: HashMap<(RoomId, Seq), i64> = insert
+                .build_query_as::<(i64, RoomId, Seq)>()
+                .persistent(false)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|(id, room, seq)| ((room, seq), id))
+                .collect();
+            for (i, req, seq) in new {
+                let id = *ids.get(&(req.room_id, seq)).ok_or(missing())?;
+                stored.insert(
+                    i,
+                    Message {
+                        id,
+                        room_id: req.room_id,
+                        seq,
+                        sender_id: req.sender_id,
+                        sender_name: req.sender_name.clone(),
+                        client_msg_id: req.client_msg_id.clone(),
+                        body: req.body.clone(),
+                        created_at,
+                    },
+                );
+            }
+        }
+        let outcomes = plans
+            .into_iter()
+            .enumerate()
+            .map(|(i, plan)| match plan {
+                Plan::Earlier(m) => Ok(SendOutcome::Duplicate(m)),
+                Plan::SameAs(first) => stored
+                    .get(&first)
+                    .map(|m| SendOutcome::Duplicate(m.clone()))
+                    .ok_or(missing()),
+                Plan::NotMember => Ok(SendOutcome::NotMember),
+                Plan::New(_) => stored
+                    .get(&i)
+                    .map(|m| SendOutcome::Stored(m.clone()))
+                    .ok_or(missing()),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -174,6 +264,20 @@ impl Store {
     }
 }
 
+/// `[[a, b], …]` as JSON text, for `json_each` in a query.
+fn json_pairs<A: serde::Serialize, B: serde::Serialize>(
+    pairs: impl Iterator<Item = (A, B)>,
+) -> Result<String, StoreError> {
+    serde_json::to_string(&pairs.collect::<Vec<_>>())
+        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))
+}
+
+/// A row the batch write inserted but cannot find again: never expected; the batch is not
+/// committed.
+fn missing() -> StoreError {
+    StoreError::Db(sqlx::Error::RowNotFound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +327,82 @@ mod tests {
         assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(store.latest(room, 1).await.expect("query")[0].seq, 2);
         assert_eq!(store.before(room, 2, 10).await.expect("query").len(), 1);
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn a_batch_over_several_rooms_numbers_each_room_and_names_every_row(
+        pool: sqlx::SqlitePool,
+    ) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let mut ids = Vec::new();
+        for name in ["ann", "ben", "cat"] {
+            let user = store
+                .create_user(NewUser {
+                    username: name,
+                    display_name: name,
+                    password_hash: "x",
+                })
+                .await
+                .expect("query")
+                .expect("new");
+            ids.push(user.id);
+        }
+        let (ann, ben, cat) = (ids[0], ids[1], ids[2]);
+        let ab = store.open_direct(ann, ben).await.expect("query");
+        let bc = store.open_direct(ben, cat).await.expect("query");
+        let req = |room: RoomId, sender: UserId, id: &str| SendRequest {
+            room_id: room,
+            sender_id: sender,
+            sender_name: String::new(),
+            client_msg_id: id.into(),
+            body: format!("{id} in {room}"),
+        };
+        let first = store
+            .write_batch(&[req(ab, ann, "x1")])
+            .await
+            .expect("commit");
+        let out = store
+            .write_batch(&[
+                req(bc, ben, "y1"),
+                req(ab, ben, "y2"),
+                req(ab, ann, "x1"),
+                req(bc, cat, "z1"),
+                req(bc, ben, "y1"),
+                req(ab, cat, "z2"),
+                req(ab, ann, "x2"),
+            ])
+            .await
+            .expect("commit");
+        let seq_of = |o: &SendOutcome| match o {
+            SendOutcome::Stored(m) => Some((m.room_id, m.seq)),
+            _ => None,
+        };
+        assert_eq!(seq_of(&out[0]), Some((bc, 1)));
+        assert_eq!(seq_of(&out[1]), Some((ab, 2)));
+        let SendOutcome::Stored(x1) = &first[0] else {
+            panic!("{first:?}");
+        };
+        assert!(matches!(&out[2], SendOutcome::Duplicate(m) if m.id == x1.id));
+        assert_eq!(seq_of(&out[3]), Some((bc, 2)));
+        assert!(
+            matches!(&out[4], SendOutcome::Duplicate(m) if Some((m.room_id, m.seq)) == seq_of(&out[0]))
+        );
+        assert_eq!(out[5], SendOutcome::NotMember);
+        assert_eq!(seq_of(&out[6]), Some((ab, 3)));
+        // Every stored outcome is the row now in the store, id included.
+        for room in [ab, bc] {
+            for row in store.after(room, 0, 10).await.expect("query") {
+                let told = out.iter().chain(&first).find_map(|o| match o {
+                    SendOutcome::Stored(m) if m.room_id == row.room_id && m.seq == row.seq => {
+                        Some(m)
+                    }
+                    _ => None,
+                });
+                let told = told.unwrap_or_else(|| panic!("no outcome for {row:?}"));
+                assert_eq!((told.id, &told.body), (row.id, &row.body));
+            }
+        }
+        assert_eq!(store.last_seq(ab).await.expect("query"), 3);
+        assert_eq!(store.last_seq(bc).await.expect("query"), 2);
     }
 }
