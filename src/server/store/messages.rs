@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use sqlx::SqliteConnection;
+
 use super::{now_ms, Store, StoreError};
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
@@ -59,6 +61,21 @@ impl From<MessageRow> for Message {
     }
 }
 
+/// Rows per multi-row `INSERT`: six parameters each, well under SQLite's 32,766, whatever
+/// `commit_batch` is.
+const INSERT_ROWS: usize = 1000;
+
+/// What becomes of one request of a batch.
+enum Plan {
+    /// Stored before: answer with that row.
+    Earlier(Message),
+    /// Repeats an earlier request of the same batch (its index).
+    SameAs(usize),
+    NotMember,
+    /// New: the k-th new message of its room in this batch (from 1).
+    New(Seq),
+}
+
 impl Store {
     /// Stores a batch of messages in one transaction (one fsync for all of them).
     ///
@@ -67,45 +84,13 @@ impl Store {
     /// 1. earlier copies of every (sender, `client_msg_id`) in the batch, in one query;
     /// 2. which (room, sender) pairs are memberships, in one query;
     /// 3. per room with new messages, one `UPDATE … RETURNING` that reserves its next `seq`s;
-    /// 4. one multi-row `INSERT` of the new messages.
+    /// 4. one multi-row `INSERT` of the new messages (per thousand).
     ///
     /// A request repeated inside the batch is a duplicate of its first copy.
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
         let mut tx = self.write_tx().await?;
-        let keys = json_pairs(
-            batch
-                .iter()
-                .map(|r| (r.sender_id, r.client_msg_id.as_str())),
-        )?;
-        let earlier: Vec<MessageRow> = sqlx::query_as(&format!(
-            "{MESSAGE_SELECT} JOIN json_each(?) k
-               ON m.sender_id = k.value ->> 0 AND m.client_msg_id = k.value ->> 1"
-        ))
-        .bind(keys)
-        .fetch_all(&mut *tx)
-        .await?;
-        let earlier: HashMap<(UserId, String), Message> = earlier
-            .into_iter()
-            .map(|row| ((row.sender_id, row.client_msg_id.clone()), row.into()))
-            .collect();
-        let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
-        let members: HashSet<(RoomId, UserId)> = sqlx::query_as(
-            "SELECT DISTINCT mb.room_id, mb.user_id FROM json_each(?) k
-             JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1",
-        )
-        .bind(pairs)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
-
-        // What becomes of each request, in order; new ones are numbered within their room.
-        enum Plan {
-            Earlier(Message),
-            SameAs(usize),
-            NotMember,
-            New(Seq),
-        }
+        let earlier = earlier_copies(&mut tx, batch).await?;
+        let members = memberships(&mut tx, batch).await?;
         let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
         let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
         let plans: Vec<Plan> = batch
@@ -127,21 +112,7 @@ impl Store {
                 }
             })
             .collect();
-
-        // Reserve each room's next seqs: the room's k-th new message gets base + k.
-        let mut base: HashMap<RoomId, Seq> = HashMap::new();
-        for (&room, &count) in &new_in_room {
-            let last: Seq = sqlx::query_scalar(
-                "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
-            )
-            .bind(count)
-            .bind(room)
-            .fetch_one(&mut *tx)
-            .await?;
-            base.insert(room, last - count);
-        }
-        let created_at = now_ms();
-        let mut stored: HashMap<usize, Message> = HashMap::new();
+        let base = reserve_seqs(&mut tx, &new_in_room).await?;
         let new: Vec<(usize, &SendRequest, Seq)> = plans
             .iter()
             .zip(batch)
@@ -151,45 +122,7 @@ impl Store {
                 _ => None,
             })
             .collect();
-        if !new.is_empty() {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at) ",
-            );
-            insert.push_values(&new, |mut row, (_, req, seq)| {
-                row.push_bind(req.room_id)
-                    .push_bind(*seq)
-                    .push_bind(req.sender_id)
-                    .push_bind(req.client_msg_id.as_str())
-                    .push_bind(req.body.as_str())
-                    .push_bind(created_at);
-            });
-            insert.push(" RETURNING id, room_id, seq");
-            // RETURNING gives no order; (room, seq) names each row.
-            let ids: HashMap<(RoomId, Seq), i64> = insert
-                .build_query_as::<(i64, RoomId, Seq)>()
-                .persistent(false)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map(|(id, room, seq)| ((room, seq), id))
-                .collect();
-            for (i, req, seq) in new {
-                let id = *ids.get(&(req.room_id, seq)).ok_or(missing())?;
-                stored.insert(
-                    i,
-                    Message {
-                        id,
-                        room_id: req.room_id,
-                        seq,
-                        sender_id: req.sender_id,
-                        sender_name: req.sender_name.clone(),
-                        client_msg_id: req.client_msg_id.clone(),
-                        body: req.body.clone(),
-                        created_at,
-                    },
-                );
-            }
-        }
+        let stored = insert(&mut tx, &new).await?;
         let outcomes = plans
             .into_iter()
             .enumerate()
@@ -262,6 +195,113 @@ impl Store {
                 .unwrap_or(0),
         )
     }
+}
+
+/// Messages already stored under any (sender, `client_msg_id`) of the batch.
+async fn earlier_copies(
+    tx: &mut SqliteConnection,
+    batch: &[SendRequest],
+) -> Result<HashMap<(UserId, String), Message>, StoreError> {
+    let keys = json_pairs(
+        batch
+            .iter()
+            .map(|r| (r.sender_id, r.client_msg_id.as_str())),
+    )?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} JOIN json_each(?) k
+           ON m.sender_id = k.value ->> 0 AND m.client_msg_id = k.value ->> 1"
+    ))
+    .bind(keys)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ((row.sender_id, row.client_msg_id.clone()), row.into()))
+        .collect())
+}
+
+/// The (room, sender) pairs of the batch that are memberships.
+async fn memberships(
+    tx: &mut SqliteConnection,
+    batch: &[SendRequest],
+) -> Result<HashSet<(RoomId, UserId)>, StoreError> {
+    let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
+    let rows: Vec<(RoomId, UserId)> = sqlx::query_as(
+        "SELECT DISTINCT mb.room_id, mb.user_id FROM json_each(?) k
+         JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1",
+    )
+    .bind(pairs)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Raises each room's `last_seq` by its number of new messages; returns the seq before them
+/// (the room's k-th new message gets that plus k).
+async fn reserve_seqs(
+    tx: &mut SqliteConnection,
+    new_in_room: &BTreeMap<RoomId, Seq>,
+) -> Result<HashMap<RoomId, Seq>, StoreError> {
+    let mut base = HashMap::new();
+    for (&room, &count) in new_in_room {
+        let last: Seq = sqlx::query_scalar(
+            "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
+        )
+        .bind(count)
+        .bind(room)
+        .fetch_one(&mut *tx)
+        .await?;
+        base.insert(room, last - count);
+    }
+    Ok(base)
+}
+
+/// Inserts the new messages (batch index, request, seq); returns the stored rows by index.
+async fn insert(
+    tx: &mut SqliteConnection,
+    new: &[(usize, &SendRequest, Seq)],
+) -> Result<HashMap<usize, Message>, StoreError> {
+    let created_at = now_ms();
+    let mut stored = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(INSERT_ROWS) {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at) ",
+        );
+        insert.push_values(chunk, |mut row, (_, req, seq)| {
+            row.push_bind(req.room_id)
+                .push_bind(*seq)
+                .push_bind(req.sender_id)
+                .push_bind(req.client_msg_id.as_str())
+                .push_bind(req.body.as_str())
+                .push_bind(created_at);
+        });
+        insert.push(" RETURNING id, room_id, seq");
+        // RETURNING gives no order; (room, seq) names each row. The statement's text changes
+        // with its row count, so it is not kept in the statement cache.
+        let ids: HashMap<(RoomId, Seq), i64> = insert
+            .build_query_as::<(i64, RoomId, Seq)>()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id, room, seq)| ((room, seq), id))
+            .collect();
+        for &(i, req, seq) in chunk {
+            let id = *ids.get(&(req.room_id, seq)).ok_or(missing())?;
+            let message = Message {
+                id,
+                room_id: req.room_id,
+                seq,
+                sender_id: req.sender_id,
+                sender_name: req.sender_name.clone(),
+                client_msg_id: req.client_msg_id.clone(),
+                body: req.body.clone(),
+                created_at,
+            };
+            stored.insert(i, message);
+        }
+    }
+    Ok(stored)
 }
 
 /// `[[a, b], …]` as JSON text, for `json_each` in a query.
@@ -404,5 +444,43 @@ mod tests {
         }
         assert_eq!(store.last_seq(ab).await.expect("query"), 3);
         assert_eq!(store.last_seq(bc).await.expect("query"), 2);
+    }
+
+    /// A batch larger than one `INSERT` holds (a large `commit_batch`) is stored in chunks.
+    #[sqlx::test(migrations = false)]
+    async fn a_batch_larger_than_one_insert_is_stored_whole(pool: sqlx::SqlitePool) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let mut ids = Vec::new();
+        for name in ["ann", "ben"] {
+            let user = store
+                .create_user(NewUser {
+                    username: name,
+                    display_name: name,
+                    password_hash: "x",
+                })
+                .await
+                .expect("query")
+                .expect("new");
+            ids.push(user.id);
+        }
+        let room = store.open_direct(ids[0], ids[1]).await.expect("query");
+        // 6,500 rows of six parameters would pass SQLite's 32,766 in one statement.
+        let batch: Vec<SendRequest> = (0..6 * INSERT_ROWS + 500)
+            .map(|i| SendRequest {
+                room_id: room,
+                sender_id: ids[i % 2],
+                sender_name: String::new(),
+                client_msg_id: format!("m{i}"),
+                body: format!("message {i}"),
+            })
+            .collect();
+        let out = store.write_batch(&batch).await.expect("commit");
+        for (i, outcome) in out.iter().enumerate() {
+            assert!(
+                matches!(outcome, SendOutcome::Stored(m) if m.seq == i as Seq + 1 && m.body == batch[i].body),
+                "{i}: {outcome:?}"
+            );
+        }
+        assert_eq!(store.last_seq(room).await.expect("query"), out.len() as Seq);
     }
 }
