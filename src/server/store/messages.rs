@@ -321,23 +321,14 @@ fn missing() -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::store::NewUser;
+    use crate::server::store::test_user;
 
     #[sqlx::test(migrations = false)]
     async fn seq_is_gap_free_and_retries_are_answered_with_the_original(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
         let mut ids = Vec::new();
         for name in ["ann", "ben", "eve"] {
-            let user = store
-                .create_user(NewUser {
-                    username: name,
-                    display_name: name,
-                    password_hash: "x",
-                })
-                .await
-                .expect("query")
-                .expect("new");
-            ids.push(user.id);
+            ids.push(test_user(&store, name).await);
         }
         let room = store.open_direct(ids[0], ids[1]).await.expect("query");
         let req = |sender: UserId, id: &str| SendRequest {
@@ -376,16 +367,7 @@ mod tests {
         let store = Store::from_pool(pool).await.expect("store");
         let mut ids = Vec::new();
         for name in ["ann", "ben", "cat"] {
-            let user = store
-                .create_user(NewUser {
-                    username: name,
-                    display_name: name,
-                    password_hash: "x",
-                })
-                .await
-                .expect("query")
-                .expect("new");
-            ids.push(user.id);
+            ids.push(test_user(&store, name).await);
         }
         let (ann, ben, cat) = (ids[0], ids[1], ids[2]);
         let ab = store.open_direct(ann, ben).await.expect("query");
@@ -452,16 +434,7 @@ mod tests {
         let store = Store::from_pool(pool).await.expect("store");
         let mut ids = Vec::new();
         for name in ["ann", "ben"] {
-            let user = store
-                .create_user(NewUser {
-                    username: name,
-                    display_name: name,
-                    password_hash: "x",
-                })
-                .await
-                .expect("query")
-                .expect("new");
-            ids.push(user.id);
+            ids.push(test_user(&store, name).await);
         }
         let room = store.open_direct(ids[0], ids[1]).await.expect("query");
         // 6,500 rows of six parameters would pass SQLite's 32,766 in one statement.

@@ -140,3 +140,18 @@ pub fn now_ms() -> i64 {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// A user for store tests, named `name`.
+#[cfg(test)]
+async fn test_user(store: &Store, name: &str) -> crate::protocol::UserId {
+    store
+        .create_user(NewUser {
+            username: name,
+            display_name: name,
+            password_hash: "x",
+        })
+        .await
+        .expect("query")
+        .expect("new user")
+        .id
+}

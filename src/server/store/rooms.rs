@@ -290,25 +290,15 @@ async fn add_member(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::store::NewUser;
-
-    async fn user(store: &Store, name: &str) -> UserId {
-        store
-            .create_user(NewUser {
-                username: name,
-                display_name: name,
-                password_hash: "x",
-            })
-            .await
-            .expect("query")
-            .expect("new user")
-            .id
-    }
+    use crate::server::store::test_user;
 
     #[sqlx::test(migrations = false)]
     async fn a_direct_room_opened_twice_is_the_same_room(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
-        let (a, b) = (user(&store, "ann").await, user(&store, "ben").await);
+        let (a, b) = (
+            test_user(&store, "ann").await,
+            test_user(&store, "ben").await,
+        );
         let first = store.open_direct(a, b).await.expect("query");
         let second = store.open_direct(b, a).await.expect("query");
         assert_eq!(first, second);
@@ -325,9 +315,9 @@ mod tests {
     async fn private_rooms_need_an_invitation_and_stay_hidden(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
         let (a, b, c) = (
-            user(&store, "ann").await,
-            user(&store, "ben").await,
-            user(&store, "cat").await,
+            test_user(&store, "ann").await,
+            test_user(&store, "ben").await,
+            test_user(&store, "cat").await,
         );
         let secret = store.create_group(a, "secret", false).await.expect("query");
         let lobby = store.create_group(a, "lobby", true).await.expect("query");
