@@ -7,7 +7,22 @@ mod support;
 
 use parlor::protocol::{ErrorCode, RoomId, ServerFrame};
 use sqlx::Connection;
-use support::{msg_id, Person, TestServer};
+use support::{msg_id, Person, Socket, TestServer};
+
+/// Alice and Bob's direct room, Alice's socket watching it, and her message "before" stored
+/// while all is well.
+async fn opening(server: &TestServer) -> (Person, RoomId, Socket) {
+    let alice = Person::sign_up(server, "alice").await;
+    Person::sign_up(server, "bob").await;
+    let room = alice.open_direct(server, "bob").await;
+    let mut a = alice.connect(server).await;
+    a.watch(room, 0).await;
+    assert!(matches!(
+        a.say(room, &msg_id(1), "before").await,
+        ServerFrame::Ack(_)
+    ));
+    (alice, room, a)
+}
 
 /// The answer to message `id` is the retriable `store_unavailable`, naming it; not an ack.
 fn assert_refused_retriably(answer: &ServerFrame, id: &str) {
@@ -41,15 +56,7 @@ async fn assert_reads_work(server: &TestServer, reader: &Person, room: RoomId) {
 async fn a_locked_database_refuses_writes_retriably_and_they_resume() {
     let dir = tempfile::tempdir().expect("dir");
     let server = TestServer::start_in(dir.path(), |c| c.busy_timeout_secs = 1).await;
-    let alice = Person::sign_up(&server, "alice").await;
-    Person::sign_up(&server, "bob").await;
-    let room = alice.open_direct(&server, "bob").await;
-    let mut a = alice.connect(&server).await;
-    a.watch(room, 0).await;
-    assert!(matches!(
-        a.say(room, &msg_id(1), "before").await,
-        ServerFrame::Ack(_)
-    ));
+    let (alice, room, mut a) = opening(&server).await;
 
     // Another process takes the write lock and keeps it.
     let url = format!("sqlite://{}", dir.path().join("parlor.db").display());
@@ -152,15 +159,7 @@ impl Drop for SmallDisk {
 async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns() {
     let disk = SmallDisk::mount("4m");
     let server = TestServer::start_in(disk.path(), |_| {}).await;
-    let alice = Person::sign_up(&server, "alice").await;
-    Person::sign_up(&server, "bob").await;
-    let room = alice.open_direct(&server, "bob").await;
-    let mut a = alice.connect(&server).await;
-    a.watch(room, 0).await;
-    assert!(matches!(
-        a.say(room, &msg_id(1), "before").await,
-        ServerFrame::Ack(_)
-    ));
+    let (alice, room, mut a) = opening(&server).await;
 
     let filler = disk.fill();
     // The log may still have room from before; long messages use it up quickly.

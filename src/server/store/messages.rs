@@ -89,7 +89,11 @@ impl Store {
     /// A request repeated inside the batch is a duplicate of its first copy.
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
         let mut tx = self.write_tx().await?;
-        let earlier = earlier_copies(&mut tx, batch).await?;
+        let earlier_rows = earlier_copies(&mut tx, batch).await?;
+        let earlier: HashMap<(UserId, &str), &Message> = earlier_rows
+            .iter()
+            .map(|m| ((m.sender_id, m.client_msg_id.as_str()), m))
+            .collect();
         let members = memberships(&mut tx, batch).await?;
         let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
         let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
@@ -98,7 +102,7 @@ impl Store {
             .enumerate()
             .map(|(i, req)| {
                 let key = (req.sender_id, req.client_msg_id.as_str());
-                if let Some(m) = earlier.get(&(key.0, key.1.to_owned())) {
+                if let Some(&m) = earlier.get(&key) {
                     Plan::Earlier(m.clone())
                 } else if let Some(&first) = first_copy.get(&key) {
                     Plan::SameAs(first)
@@ -201,7 +205,7 @@ impl Store {
 async fn earlier_copies(
     tx: &mut SqliteConnection,
     batch: &[SendRequest],
-) -> Result<HashMap<(UserId, String), Message>, StoreError> {
+) -> Result<Vec<Message>, StoreError> {
     let keys = json_pairs(
         batch
             .iter()
@@ -214,10 +218,7 @@ async fn earlier_copies(
     .bind(keys)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ((row.sender_id, row.client_msg_id.clone()), row.into()))
-        .collect())
+    Ok(rows.into_iter().map(Message::from).collect())
 }
 
 /// The (room, sender) pairs of the batch that are memberships.
