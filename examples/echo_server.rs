@@ -15,7 +15,7 @@ use parlor::server::ws;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::load()?;
+    let config = Config::load()?.config;
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:0".to_owned());

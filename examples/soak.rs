@@ -107,7 +107,7 @@ async fn sample(server: &Server) -> Sample {
         .find_map(|l| l.strip_prefix("Threads:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    let metrics = scrape(&server.addr).await;
+    let metrics = scrape(server.metrics_addr.as_deref().unwrap_or(&server.addr)).await;
     let gauge = |name: &str| {
         metrics
             .lines()

@@ -1,20 +1,44 @@
 //! The Parlor server: config → store → writer → hub → router → serve, until SIGTERM or
 //! Ctrl-C, then a graceful shutdown.
+//!
+//! `parlor` serves. `parlor backup FILE` writes a consistent copy of the database while the
+//! server runs; `parlor restore FILE` puts a backup in place (with the server stopped). A
+//! restored database starts a new epoch, so clients drop the history it no longer has
+//! (`server::store::backup`).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use parlor::server::config::Config;
 
+const USAGE: &str = "usage: parlor            serve (settings: Leptos.toml, PARLOR_* variables)
+       parlor backup FILE  copy the database to FILE (the server may be running)
+       parlor restore FILE replace the database with the backup FILE (stop the server first)";
+
 fn main() -> ExitCode {
-    let config = match Config::load() {
-        Ok(config) => config,
+    let loaded = match Config::load() {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("parlor: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let config = loaded.config;
     parlor::server::logs::init(config.log_format);
-    match start(config) {
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => Command::Serve,
+        ["backup", file] => Command::Backup(file),
+        ["restore", file] => Command::Restore(file),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match start(config, command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -23,27 +47,57 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the server on a runtime of `worker_threads` threads.
-fn start(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+/// What the binary was asked to do.
+enum Command<'a> {
+    Serve,
+    Backup(&'a str),
+    Restore(&'a str),
+}
+
+/// Runs the command on a runtime of `worker_threads` threads.
+fn start(config: Config, command: Command<'_>) -> Result<(), Box<dyn std::error::Error>> {
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if config.worker_threads > 0 {
         runtime.worker_threads(config.worker_threads);
     }
-    runtime.enable_all().build()?.block_on(run(config))
+    let runtime = runtime.enable_all().build()?;
+    match command {
+        Command::Serve => runtime.block_on(run(config)),
+        Command::Backup(file) => runtime.block_on(async {
+            let store = parlor::server::store::Store::open(&config).await?;
+            store.backup(Path::new(file)).await?;
+            store.close().await;
+            println!("backed up {} to {file}", config.database_url);
+            Ok(())
+        }),
+        Command::Restore(file) => runtime.block_on(async {
+            parlor::server::store::backup::restore(&config.database_url, Path::new(file)).await?;
+            println!(
+                "restored {file} to {}; it starts a new epoch",
+                config.database_url
+            );
+            Ok(())
+        }),
+    }
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr()?;
+    let listeners = parlor::server::Listeners::bind(&config).await?;
+    let addr = listeners.app.local_addr()?;
+    let operations = match &listeners.operations {
+        Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
     let database = config.database_url.clone();
     let (state, writer) = parlor::server::start(config).await?;
     let store = state.store.clone();
     tracing::info!(%database, epoch = state.store.epoch(), "store open");
-    // The one line a person (and the end-to-end harness) looks for.
+    // The one line a person (and the end-to-end harness) looks for, first.
     println!("Parlor is listening on http://{addr}");
-    parlor::server::serve(listener, state, shutdown_signal()).await?;
+    if let Some(operations) = operations {
+        println!("Metrics for operators: {operations}/metrics");
+    }
+    parlor::server::serve(listeners, state, shutdown_signal()).await?;
     // The writer ends once every handle is gone, after committing what it holds.
     if tokio::time::timeout(std::time::Duration::from_secs(10), writer)
         .await

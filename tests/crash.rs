@@ -93,6 +93,8 @@ async fn spawn_server(dir: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_parlor"))
         .current_dir(dir)
         .env("PARLOR_LISTEN", "127.0.0.1:0")
+        .env("PARLOR_METRICS_LISTEN", "")
+        .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
         .env(
             "PARLOR_DATABASE_URL",
             format!("sqlite://{}", dir.join("parlor.db").display()),

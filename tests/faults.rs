@@ -187,7 +187,7 @@ async fn a_full_disk_refuses_writes_retriably_and_they_resume_when_space_returns
     for (id, answer) in &refused {
         assert_refused_retriably(answer, id);
     }
-    let failures = support::metrics(server.addr).await["parlor_commit_failures_total"];
+    let failures = support::metrics(server.metrics_addr).await["parlor_commit_failures_total"];
     assert_eq!(failures, refused.len() as f64, "commit failures counted");
     assert_reads_work(&server, &alice, room).await;
 

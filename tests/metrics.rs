@@ -1,5 +1,5 @@
-//! `/metrics`: each counter and gauge moves with what happens on the real server, and only
-//! loopback peers may read it.
+//! `/metrics`: each counter and gauge moves with what happens on the real server; it is
+//! served on the operators' listener only, every series from the start.
 
 mod support;
 
@@ -15,7 +15,7 @@ async fn the_metrics_follow_messages_acks_limits_and_resets() {
         c.message_burst = 3;
     })
     .await;
-    let before = metrics(server.addr).await;
+    let before = metrics(server.metrics_addr).await;
     assert_eq!(before["parlor_connections"], 0.0);
     assert_eq!(before["parlor_messages_in_total"], 0.0);
 
@@ -46,7 +46,7 @@ async fn the_metrics_follow_messages_acks_limits_and_resets() {
     .await;
     while !matches!(a.next_content().await, ServerFrame::Reset { .. }) {}
 
-    let m = metrics(server.addr).await;
+    let m = metrics(server.metrics_addr).await;
     assert_eq!(m["parlor_connections"], 2.0);
     assert_eq!(m["parlor_users_connected"], 2.0);
     assert_eq!(m["parlor_rooms_watched"], 1.0);
@@ -65,13 +65,13 @@ async fn the_metrics_follow_messages_acks_limits_and_resets() {
 
     a.cut();
     b.cut();
-    let mut m = metrics(server.addr).await;
+    let mut m = metrics(server.metrics_addr).await;
     for _ in 0..100 {
         if m["parlor_connections"] == 0.0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        m = metrics(server.addr).await;
+        m = metrics(server.metrics_addr).await;
     }
     assert_eq!(m["parlor_connections"], 0.0);
     assert_eq!(m["parlor_users_connected"], 0.0);
@@ -80,48 +80,57 @@ async fn the_metrics_follow_messages_acks_limits_and_resets() {
 }
 
 #[tokio::test]
-async fn metrics_are_served_to_loopback_peers_only() {
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::Request;
-    use std::net::SocketAddr;
-    use tower::ServiceExt;
-
-    let dir = tempfile::tempdir().expect("dir");
-    let config = parlor::server::config::Config {
-        database_url: format!("sqlite://{}", dir.path().join("parlor.db").display()),
-        ..Default::default()
-    };
-    let (state, _writer) = parlor::server::start(config).await.expect("start");
-    let app = parlor::server::router(state);
-    let scrape = |peer: &str| {
-        let peer: SocketAddr = peer.parse().expect("addr");
-        let mut request = Request::get("/metrics")
-            .body(Body::empty())
-            .expect("request");
-        request.extensions_mut().insert(ConnectInfo(peer));
-        app.clone().oneshot(request)
-    };
-    let local = scrape("127.0.0.1:40000").await.expect("answer");
-    assert_eq!(local.status().as_u16(), 200);
-    let body = axum::body::to_bytes(local.into_body(), 1 << 20)
+async fn metrics_live_on_the_operators_listener_only() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let text = http
+        .get(format!("http://{}/metrics", server.metrics_addr))
+        .send()
         .await
-        .expect("body");
-    let text = String::from_utf8_lossy(&body);
+        .expect("scrape")
+        .text()
+        .await
+        .expect("text");
     assert!(text.contains("# TYPE parlor_messages_in counter"), "{text}");
     assert!(text.trim_end().ends_with("# EOF"));
-    assert_eq!(
-        scrape("[::1]:40000")
-            .await
-            .expect("answer")
-            .status()
-            .as_u16(),
-        200
-    );
-    for outside in ["203.0.113.7:40000", "[2001:db8::1]:40000", "10.0.0.2:40000"] {
-        let answer = scrape(outside).await.expect("answer");
-        assert_eq!(answer.status().as_u16(), 404, "{outside}");
+    // On the app's listener there is no such page, whoever asks: a proxy that passes every
+    // path cannot expose it, and a header claiming loopback changes nothing.
+    for claim in [None, Some("127.0.0.1")] {
+        let mut request = http.get(server.url("/metrics"));
+        if let Some(claim) = claim {
+            request = request.header("x-forwarded-for", claim);
+        }
+        let status = request.send().await.expect("answer").status().as_u16();
+        assert_eq!(status, 404, "{claim:?}");
     }
+    // Health answers on both.
+    for addr in [server.addr, server.metrics_addr] {
+        let res = http
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_labelled_series_is_exported_from_the_start() {
+    let server = TestServer::start().await;
+    let m = metrics(server.metrics_addr).await;
+    for series in [
+        r#"parlor_rate_limited_total{limit="messages"}"#,
+        r#"parlor_rate_limited_total{limit="sign_in"}"#,
+        r#"parlor_rate_limited_total{limit="sign_up"}"#,
+        r#"parlor_rate_limited_total{limit="connections"}"#,
+        r#"parlor_resets_total{reason="epoch_changed"}"#,
+        r#"parlor_resets_total{reason="gap_too_large"}"#,
+        r#"parlor_resets_total{reason="ahead_of_room"}"#,
+    ] {
+        assert_eq!(m.get(series), Some(&0.0), "{series} at zero");
+    }
+    server.stop().await;
 }
 
 #[tokio::test]

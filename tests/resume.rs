@@ -107,7 +107,7 @@ async fn a_reader_too_slow_for_its_queue_is_told_to_resync_and_ends_with_everyth
         }
     };
     assert_eq!(code, close::RESYNC);
-    let overflows = support::metrics(server.addr).await["parlor_queue_overflows_total"];
+    let overflows = support::metrics(server.metrics_addr).await["parlor_queue_overflows_total"];
     assert!(overflows >= 1.0, "{overflows} queue overflows counted");
     let last = held.last().copied().unwrap_or(0);
     let mut again: Socket = bob.connect(&server).await;

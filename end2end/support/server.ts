@@ -58,6 +58,10 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
       // The history spec stores hundreds of messages at once through one user.
       PARLOR_MESSAGES_PER_SECOND: "100000",
       PARLOR_MESSAGE_BURST: "100000",
+      // Every person of every spec signs up from 127.0.0.1.
+      PARLOR_SIGN_UPS_PER_HOUR: "100000",
+      // The operators' listener on a free port, so that runs never collide.
+      PARLOR_METRICS_LISTEN: "127.0.0.1:0",
     },
   });
   await new Promise<void>((resolve, reject) => {

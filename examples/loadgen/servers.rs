@@ -68,6 +68,8 @@ pub struct Programs {
 pub struct Server {
     pub kind: Kind,
     pub addr: String,
+    /// Parlor's operators' listener (`/metrics`), when it has one.
+    pub metrics_addr: Option<String>,
     child: Child,
     _dir: tempfile::TempDir,
 }
@@ -84,6 +86,8 @@ impl Server {
                     "NORMAL"
                 };
                 c.env("PARLOR_LISTEN", "127.0.0.1:0")
+                    .env("PARLOR_METRICS_LISTEN", "127.0.0.1:0")
+                    .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
                     .env(
                         "PARLOR_DATABASE_URL",
                         format!("sqlite://{}", dir.path().join("bench.db").display()),
@@ -121,10 +125,20 @@ impl Server {
                 break url.trim().to_owned();
             }
         };
+        let mut metrics_addr = None;
+        if matches!(kind, Kind::ParlorFull | Kind::ParlorNormal) {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("Metrics for operators: ") {
+                    metrics_addr = Some(rest.trim_end_matches("/metrics").to_owned());
+                    break;
+                }
+            }
+        }
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Server {
             kind,
             addr,
+            metrics_addr,
             child,
             _dir: dir,
         }

@@ -5,25 +5,31 @@ use leptos::prelude::*;
 use super::ApiError;
 use crate::model::Me;
 
-/// `POST /api/sign_up`: creates an account, signs it in and goes to the room list.
+/// `POST /api/sign_up`: creates an account, signs it in and goes to the room list
+/// (rate-limited per address).
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     username: String,
     display_name: String,
     password: String,
 ) -> Result<(), ApiError> {
-    use crate::server::{auth, context};
+    use crate::server::{auth, context, metrics::Limit};
     let state = context::state()?;
-    let days = state.config.session_days;
+    let credentials = auth::Credentials {
+        username: &username,
+        password: &password,
+        addr: context::client_addr(&state).await,
+    };
     let signed = auth::sign_up(
         &state.store,
         &state.passwords,
-        &username,
+        &state.limiter,
+        credentials,
         &display_name,
-        &password,
-        days,
+        state.config.session_days,
     )
-    .await?;
+    .await
+    .map_err(|refused| context::refused(&state, refused, Limit::SignUp))?;
     context::set_session_cookie(&state, &signed.token);
     leptos_axum::redirect("/");
     Ok(())
@@ -33,25 +39,22 @@ pub async fn sign_up(
 /// goes to the room list.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{auth, context};
+    use crate::server::{auth, context, metrics::Limit};
     let state = context::state()?;
-    let addr = context::client_addr().await;
-    let days = state.config.session_days;
+    let credentials = auth::Credentials {
+        username: &username,
+        password: &password,
+        addr: context::client_addr(&state).await,
+    };
     let signed = auth::sign_in(
         &state.store,
         &state.passwords,
         &state.limiter,
-        addr,
-        &username,
-        &password,
-        days,
+        credentials,
+        state.config.session_days,
     )
     .await
-    .inspect_err(|e| {
-        if matches!(e, ApiError::TooManyAttempts) {
-            state.metrics.limited(crate::server::metrics::Limit::SignIn);
-        }
-    })?;
+    .map_err(|refused| context::refused(&state, refused, Limit::SignIn))?;
     context::set_session_cookie(&state, &signed.token);
     leptos_axum::redirect("/");
     Ok(())

@@ -43,6 +43,49 @@ pub enum ApiError {
     Request(String),
 }
 
+impl ApiError {
+    /// The HTTP status of a failed call (the table in `docs/protocol.md`): the caller's own
+    /// mistakes are 4xx, so that proxies, monitors and HTTP libraries do not read a mistyped
+    /// password as a broken server; only `unavailable` is a 5xx.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Request(_) => 400,
+            ApiError::NotSignedIn | ApiError::WrongCredentials => 401,
+            ApiError::NotAllowed | ApiError::CrossSite => 403,
+            ApiError::RoomNotFound | ApiError::UserNotFound => 404,
+            ApiError::UsernameTaken => 409,
+            ApiError::InvalidUsername
+            | ApiError::InvalidDisplayName
+            | ApiError::PasswordTooShort
+            | ApiError::PasswordTooLong
+            | ApiError::InvalidRoomName => 422,
+            ApiError::TooManyAttempts => 429,
+            ApiError::Unavailable => 503,
+        }
+    }
+
+    /// The wire code alone (`"wrong_credentials"`), for logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotSignedIn => "not_signed_in",
+            ApiError::UsernameTaken => "username_taken",
+            ApiError::InvalidUsername => "invalid_username",
+            ApiError::InvalidDisplayName => "invalid_display_name",
+            ApiError::PasswordTooShort => "password_too_short",
+            ApiError::PasswordTooLong => "password_too_long",
+            ApiError::WrongCredentials => "wrong_credentials",
+            ApiError::TooManyAttempts => "too_many_attempts",
+            ApiError::InvalidRoomName => "invalid_room_name",
+            ApiError::RoomNotFound => "room_not_found",
+            ApiError::UserNotFound => "user_not_found",
+            ApiError::NotAllowed => "not_allowed",
+            ApiError::CrossSite => "cross_site",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Request(_) => "request",
+        }
+    }
+}
+
 /// For logs. What a person reads comes from `i18n::Texts::api_error`.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,5 +100,36 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         ApiError::Request(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    #[test]
+    fn codes_match_the_wire_and_only_unavailable_is_a_server_fault() {
+        let all = [
+            ApiError::NotSignedIn,
+            ApiError::UsernameTaken,
+            ApiError::InvalidUsername,
+            ApiError::InvalidDisplayName,
+            ApiError::PasswordTooShort,
+            ApiError::PasswordTooLong,
+            ApiError::WrongCredentials,
+            ApiError::TooManyAttempts,
+            ApiError::InvalidRoomName,
+            ApiError::RoomNotFound,
+            ApiError::UserNotFound,
+            ApiError::NotAllowed,
+            ApiError::CrossSite,
+            ApiError::Unavailable,
+            ApiError::Request("x".into()),
+        ];
+        for e in all {
+            let wire = serde_json::to_value(&e).expect("json");
+            assert_eq!(wire["code"], e.code(), "{e:?}");
+            assert_eq!(e.status() >= 500, e == ApiError::Unavailable, "{e:?}");
+        }
     }
 }

@@ -16,21 +16,24 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, ApiError> {
     Ok(state.store.rooms_for(me.user_id).await?)
 }
 
-/// `POST /api/create_room`: a group room with the caller as first member. `public` is a
-/// checkbox: present means anyone signed in may join.
+/// `POST /api/create_room`: a group room with the caller as first member. `public` is
+/// `true` or `false`, or the checkbox's `on`; absent means private. Anything else is refused,
+/// so that no client believes it made a private room that everyone can see.
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId, ApiError> {
     use crate::server::context;
+    let public = match public.as_deref() {
+        None | Some("false") => false,
+        Some("true" | "on") => true,
+        Some(_) => return Err(ApiError::Request("public must be true, false or on".into())),
+    };
     let state = context::state()?;
     let me = context::require_session(&state).await?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err(ApiError::InvalidRoomName);
     }
-    let id = state
-        .store
-        .create_group(me.user_id, name, public.is_some())
-        .await?;
+    let id = state.store.create_group(me.user_id, name, public).await?;
     leptos_axum::redirect(&format!("/rooms/{id}"));
     Ok(id)
 }

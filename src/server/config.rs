@@ -5,13 +5,14 @@
 //! default, so the server runs with no file and no variables at all. `Leptos.toml` in the
 //! repository documents each one.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
-use serde::Deserialize;
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// How hard SQLite syncs a commit to disk (`PRAGMA synchronous`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Synchronous {
     /// Every commit is on disk before it is acknowledged (survives power loss).
@@ -21,7 +22,7 @@ pub enum Synchronous {
 }
 
 /// How the server writes its log lines (to stderr).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One human-readable line per event, with `key=value` fields.
@@ -31,11 +32,20 @@ pub enum LogFormat {
 }
 
 /// All settings, with their defaults in [`Default`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address the HTTP server listens on.
     pub listen: SocketAddr,
+    /// Address of the operators' listener (`/metrics`, `/healthz`, `/readyz`), kept apart
+    /// from `listen` so that no reverse proxy can expose it; `None` (an empty string in the
+    /// file) serves no metrics.
+    #[serde(deserialize_with = "optional_addr")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers name the client (reverse
+    /// proxies), as addresses or CIDR blocks. Empty: the TCP peer is the client.
+    #[serde(deserialize_with = "networks", serialize_with = "networks_as_text")]
+    pub trusted_proxies: Vec<IpNet>,
     /// SQLite database URL; the file and its directory are created when missing.
     pub database_url: String,
     /// `synchronous` pragma: `FULL` or `NORMAL`.
@@ -63,6 +73,12 @@ pub struct Config {
     pub commit_batch: usize,
     /// Sign-in attempts per minute, per username and per client address.
     pub sign_in_per_minute: u32,
+    /// Accounts an address may create per hour (its bucket holds this many and refills
+    /// evenly); each sign-up also takes one of the address's sign-in attempts.
+    pub sign_ups_per_hour: u32,
+    /// Largest request body of a server function (`/api/*`), in bytes; larger ones are
+    /// refused with 413 before they are read.
+    pub max_request_bytes: usize,
     /// Seconds the writer waits on a locked database before reporting `store_unavailable`.
     pub busy_timeout_secs: u64,
     /// Messages a user may send per second, sustained (a token bucket shared by all their
@@ -90,6 +106,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+            trusted_proxies: Vec::new(),
             database_url: "sqlite://data/parlor.db".into(),
             synchronous: Synchronous::Full,
             site_root: "target/site".into(),
@@ -103,6 +121,8 @@ impl Default for Config {
             outbound_queue: 1024,
             commit_batch: 256,
             sign_in_per_minute: 10,
+            sign_ups_per_hour: 10,
+            max_request_bytes: 16 * 1024,
             busy_timeout_secs: 5,
             messages_per_second: 10,
             message_burst: 30,
@@ -126,6 +146,20 @@ pub enum ConfigError {
     },
     #[error("invalid settings: {0}")]
     Invalid(#[from] toml::de::Error),
+    #[error("{file}, line {line}: unknown setting `{key}`{hint}")]
+    Unknown {
+        file: String,
+        line: usize,
+        key: String,
+        hint: String,
+    },
+}
+
+/// Settings, and what was ignored on the way (unknown `PARLOR_*` variables), to be logged
+/// once logging is set up.
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -139,25 +173,55 @@ impl Config {
 
     /// Loads `PARLOR_CONFIG` or `./Leptos.toml` (when present), then applies `PARLOR_*`
     /// variables.
-    pub fn load() -> Result<Config, ConfigError> {
+    pub fn load() -> Result<Loaded, ConfigError> {
         let path = std::env::var("PARLOR_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
         let text = match std::fs::read_to_string(Path::new(&path)) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        Config::from_sources(&text, std::env::vars())
+        Config::from_file(&path, &text, std::env::vars())
     }
 
-    /// Parses a settings file, then overrides it with `PARLOR_*` variables.
-    ///
-    /// A variable's value is read as a TOML value when it parses as one (numbers, booleans)
-    /// and as a string otherwise; `PARLOR_ALLOWED_ORIGINS` is a comma-separated list.
+    /// [`Config::from_file`] for a file with no name to report.
     pub fn from_sources(
         file: &str,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
+        Ok(Config::from_file("settings", file, vars)?.config)
+    }
+
+    /// Parses the settings file `name`, then overrides it with `PARLOR_*` variables.
+    ///
+    /// A setting the file does not know is an error naming its line and the nearest known
+    /// setting (a typo must not silently fall back to a default). A `PARLOR_*` variable that
+    /// names no setting is only a warning: deployments set variables of their own with the
+    /// same prefix (Kubernetes adds `PARLOR_PORT`, `PARLOR_SERVICE_HOST`… for a Service
+    /// named `parlor`).
+    ///
+    /// A variable's value is read as a TOML value when it parses as one (numbers, booleans)
+    /// and as a string otherwise; `PARLOR_ALLOWED_ORIGINS` and `PARLOR_TRUSTED_PROXIES` are
+    /// comma-separated lists.
+    pub fn from_file(
+        name: &str,
+        file: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
         let mut table: toml::Table = file.parse()?;
+        let known = Config::known_settings();
+        if let Some(key) = table.keys().find(|k| !known.contains(k)) {
+            return Err(ConfigError::Unknown {
+                file: name.to_owned(),
+                line: line_of(file, key),
+                key: key.clone(),
+                hint: nearest(key, &known)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default(),
+            });
+        }
+        let mut warnings = Vec::new();
+        let mut vars: Vec<(String, String)> = vars.into_iter().collect();
+        vars.sort();
         for (name, value) in vars {
             let Some(key) = name.strip_prefix("PARLOR_") else {
                 continue;
@@ -166,7 +230,16 @@ impl Config {
                 continue;
             }
             let key = key.to_ascii_lowercase();
-            let value = if key == "allowed_origins" {
+            if !known.contains(&key) {
+                let hint = nearest(&key, &known)
+                    .map(|k| format!(" (did you mean PARLOR_{}?)", k.to_ascii_uppercase()))
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "ignoring the environment variable {name}: no setting `{key}`{hint}"
+                ));
+                continue;
+            }
+            let value = if key == "allowed_origins" || key == "trusted_proxies" {
                 toml::Value::Array(
                     value
                         .split(',')
@@ -180,8 +253,71 @@ impl Config {
             };
             table.insert(key, value);
         }
-        Ok(Config::deserialize(table)?)
+        let config = Config::deserialize(table)?;
+        Ok(Loaded { config, warnings })
     }
+
+    /// The name of every setting, from the fields of [`Config`] itself.
+    fn known_settings() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The 1-based line where `key` is set in a settings file (1 when it cannot be found).
+fn line_of(file: &str, key: &str) -> usize {
+    file.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            let name = line.split(['=', ' ', '\t']).next().unwrap_or_default();
+            name.trim_matches('"') == key || line.starts_with(&format!("[{key}]"))
+        })
+        .map_or(1, |i| i + 1)
+}
+
+/// The known setting closest to a misspelt one, when it is close enough to be a typo.
+fn nearest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), k.as_str()))
+        .filter(|(d, k)| *d <= 3 || k.starts_with(key) || key.starts_with(k))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// `"127.0.0.1:9464"`, or `""` for none.
+fn optional_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.trim() {
+        "" => Ok(None),
+        addr => addr.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("`{addr}` is not an address such as 127.0.0.1:9464"))
+        }),
+    }
+}
+
+/// Addresses (`10.0.0.1`, `::1`) and CIDR blocks (`10.0.0.0/8`, `fd00::/8`).
+fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "trusted_proxies: `{entry}` is neither an address nor a CIDR block"
+                    ))
+                })
+        })
+        .collect()
+}
+
+fn networks_as_text<S: serde::Serializer>(nets: &[IpNet], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(nets.iter().map(ToString::to_string))
 }
 
 fn parse_scalar(text: &str) -> toml::Value {
@@ -245,8 +381,70 @@ mod tests {
     }
 
     #[test]
-    fn unknown_settings_are_errors() {
-        let err = Config::from_sources("", vars(&[("PARLOR_MAX_BODY", "1")]));
-        assert!(err.is_err());
+    fn a_typo_in_the_file_names_its_line_and_the_nearest_setting() {
+        let file = "listen = \"127.0.0.1:1\"\n\n# limits\nmax_body = 10\n";
+        let err = Config::from_file("Leptos.toml", file, vars(&[]))
+            .err()
+            .expect("an error");
+        assert_eq!(
+            err.to_string(),
+            "Leptos.toml, line 4: unknown setting `max_body`; did you mean `max_body_chars`?"
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_warned_about_and_ignored() {
+        let loaded = Config::from_file(
+            "Leptos.toml",
+            "",
+            vars(&[
+                ("PARLOR_PORT", "tcp://10.0.0.1:3000"),
+                ("PARLOR_SERVICE_HOST", "10.0.0.1"),
+                ("PARLOR_MAX_BODY", "1"),
+                ("PARLOR_SESSION_DAYS", "3"),
+            ]),
+        )
+        .expect("starts");
+        assert_eq!(loaded.config.session_days, 3);
+        assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
+        assert!(loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("PARLOR_MAX_BODY") && w.contains("PARLOR_MAX_BODY_CHARS")));
+    }
+
+    #[test]
+    fn every_setting_of_the_committed_file_is_known_and_every_known_one_is_in_it() {
+        let text = include_str!("../../Leptos.toml");
+        let table: toml::Table = text.parse().expect("toml");
+        let mut written: Vec<String> = table.keys().cloned().collect();
+        let mut known = Config::known_settings();
+        written.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(written, known, "Leptos.toml documents every setting");
+    }
+
+    #[test]
+    fn proxies_and_the_metrics_listener() {
+        let c = Config::from_sources(
+            "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nmetrics_listen = \"\"",
+            vars(&[]),
+        )
+        .expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains(&"::1".parse::<IpAddr>().expect("ip")));
+        assert_eq!(c.metrics_listen, None);
+        let c = Config::from_sources(
+            "",
+            vars(&[("PARLOR_TRUSTED_PROXIES", "127.0.0.1, 10.1.0.0/16")]),
+        )
+        .expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let bad = Config::from_sources("trusted_proxies = [\"10.0.0/8x\"]", vars(&[]));
+        assert!(bad
+            .err()
+            .expect("refused")
+            .to_string()
+            .contains("10.0.0/8x"));
     }
 }

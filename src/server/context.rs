@@ -2,13 +2,16 @@
 //! address, and the session cookie they set.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 use super::auth::{self, cookie};
+use super::http::client_ip::client_ip;
+use super::metrics::Limit;
 use super::state::AppState;
 use super::store::SessionUser;
 use crate::api::ApiError;
@@ -34,12 +37,35 @@ pub async fn require_session(state: &AppState) -> Result<SessionUser, ApiError> 
     session(state).await?.ok_or(ApiError::NotSignedIn)
 }
 
-/// The client's address, when the server was started with connection info.
-pub async fn client_addr() -> Option<IpAddr> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+/// The client's address, when the server was started with connection info: the TCP peer,
+/// or the address a trusted proxy forwarded for (see [`client_ip`]).
+pub async fn client_addr(state: &AppState) -> Option<IpAddr> {
+    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .ok()?;
+    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+    Some(client_ip(
+        peer.ip(),
+        &headers,
+        &state.config.trusted_proxies,
+    ))
+}
+
+/// Tells the client when to try again (`Retry-After`, in whole seconds, at least one).
+pub fn retry_after(wait: Duration) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    }
+}
+
+/// The answer to a refused sign-up or sign-in: a limit is counted and says when to retry.
+pub fn refused(state: &AppState, refused: auth::Refused, limit: Limit) -> ApiError {
+    if let Some(wait) = refused.retry_after {
+        state.metrics.limited(limit);
+        retry_after(wait);
+    }
+    refused.error
 }
 
 /// Sets the session cookie on the response.

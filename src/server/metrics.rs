@@ -1,12 +1,12 @@
-//! Prometheus metrics (`prometheus-client`), served as text at `GET /metrics` to loopback
-//! peers only. Counters are bumped where things happen; gauges that describe current state
-//! (connections, rooms, WAL size, tasks) are read when scraped. Every name is listed in
-//! `docs/protocol.md`.
+//! Prometheus metrics (`prometheus-client`), served as text at `GET /metrics` on the
+//! operators' listener (`metrics_listen`). Counters are bumped where things happen; gauges
+//! that describe current state (connections, rooms, WAL size, tasks) are read when scraped.
+//! Every series, labelled ones included, is exported from the start at zero, so a dashboard
+//! can tell 0 from "not exported". Every name is listed in `docs/protocol.md`.
 
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
@@ -29,6 +29,8 @@ pub enum Limit {
     Messages,
     /// `sign_in_per_minute`.
     SignIn,
+    /// `sign_ups_per_hour`.
+    SignUp,
     /// `connections_per_user`.
     Connections,
 }
@@ -145,27 +147,31 @@ impl Metrics {
             m.wal_bytes.clone(),
         );
         r.register("tasks", "tokio tasks alive", m.tasks.clone());
+        for reason in [
+            ResetReason::EpochChanged,
+            ResetReason::GapTooLarge,
+            ResetReason::AheadOfRoom,
+        ] {
+            drop(m.resets.get_or_create(&[("reason", reason_label(reason))]));
+        }
+        for limit in Limit::ALL {
+            drop(m.rate_limited.get_or_create(&[("limit", limit.label())]));
+        }
         m
     }
 
     /// A `reset` frame was sent.
     pub fn reset(&self, reason: ResetReason) {
-        let reason = match reason {
-            ResetReason::EpochChanged => "epoch_changed",
-            ResetReason::GapTooLarge => "gap_too_large",
-            ResetReason::AheadOfRoom => "ahead_of_room",
-        };
-        self.resets.get_or_create(&[("reason", reason)]).inc();
+        self.resets
+            .get_or_create(&[("reason", reason_label(reason))])
+            .inc();
     }
 
     /// A limit turned a request away.
     pub fn limited(&self, limit: Limit) {
-        let limit = match limit {
-            Limit::Messages => "messages",
-            Limit::SignIn => "sign_in",
-            Limit::Connections => "connections",
-        };
-        self.rate_limited.get_or_create(&[("limit", limit)]).inc();
+        self.rate_limited
+            .get_or_create(&[("limit", limit.label())])
+            .inc();
     }
 
     /// The text exposition, with the state gauges read from `state` now.
@@ -185,20 +191,39 @@ impl Metrics {
     }
 }
 
+impl Limit {
+    const ALL: [Limit; 4] = [
+        Limit::Messages,
+        Limit::SignIn,
+        Limit::SignUp,
+        Limit::Connections,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Limit::Messages => "messages",
+            Limit::SignIn => "sign_in",
+            Limit::SignUp => "sign_up",
+            Limit::Connections => "connections",
+        }
+    }
+}
+
+fn reason_label(reason: ResetReason) -> &'static str {
+    match reason {
+        ResetReason::EpochChanged => "epoch_changed",
+        ResetReason::GapTooLarge => "gap_too_large",
+        ResetReason::AheadOfRoom => "ahead_of_room",
+    }
+}
+
 fn gauge_value(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// `GET /metrics`: the Prometheus text format, for loopback peers (a scraper on the same
-/// host); anyone else gets 404, as if there were no such page.
-pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
-    let local = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
-    if !local {
-        return StatusCode::NOT_FOUND.into_response();
-    }
+/// `GET /metrics` (on `metrics_listen` only): the Prometheus text format. Who may reach it
+/// is decided by the address it is bound to (loopback by default).
+pub async fn scrape(State(state): State<AppState>) -> Response {
     match state.metrics.render(&state) {
         Ok(text) => (
             [(

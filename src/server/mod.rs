@@ -30,7 +30,7 @@ use std::sync::Arc;
 use leptos::config::{Env, LeptosOptions};
 use tokio::task::JoinHandle;
 
-use self::auth::{Passwords, SignInLimiter};
+use self::auth::{AccountLimiter, Passwords};
 use self::config::Config;
 use self::hub::Hub;
 use self::limits::SendLimiter;
@@ -39,7 +39,7 @@ use self::state::AppState;
 use self::store::{Store, StoreError};
 use self::writer::Writer;
 
-pub use self::http::{router, serve};
+pub use self::http::{operations_router, router, serve, Listeners};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +79,10 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         .reload_port(reload_port)
         .env(env)
         .build();
-    let sign_in_limiter = Arc::new(SignInLimiter::new(config.sign_in_per_minute));
+    let sign_in_limiter = Arc::new(AccountLimiter::new(
+        config.sign_in_per_minute,
+        config.sign_ups_per_hour,
+    ));
     let send_limiter = Arc::new(SendLimiter::new(
         config.messages_per_second,
         config.message_burst,

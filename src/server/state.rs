@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::auth::{Passwords, SignInLimiter};
+use super::auth::{AccountLimiter, Passwords};
 use super::config::Config;
 use super::hub::Hub;
 use super::limits::SendLimiter;
@@ -21,7 +21,7 @@ pub struct AppState {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub writer: Writer,
-    pub limiter: Arc<SignInLimiter>,
+    pub limiter: Arc<AccountLimiter>,
     pub passwords: Arc<Passwords>,
     pub send_limiter: Arc<SendLimiter>,
     pub metrics: Arc<Metrics>,

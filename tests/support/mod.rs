@@ -39,6 +39,8 @@ pub fn example(name: &str) -> PathBuf {
 /// stderr collected; killed when dropped.
 pub struct ServerProcess {
     pub addr: SocketAddr,
+    /// The operators' listener (`/metrics`).
+    pub metrics_addr: SocketAddr,
     pub child: tokio::process::Child,
     stderr: Option<JoinHandle<String>>,
     _dir: tempfile::TempDir,
@@ -51,6 +53,8 @@ impl ServerProcess {
         let dir = tempfile::tempdir().expect("dir");
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
             .env("PARLOR_LISTEN", "127.0.0.1:0")
+            .env("PARLOR_METRICS_LISTEN", "127.0.0.1:0")
+            .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
             .env(
                 "PARLOR_DATABASE_URL",
                 format!("sqlite://{}", dir.path().join("parlor.db").display()),
@@ -69,18 +73,11 @@ impl ServerProcess {
             all
         });
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            let line = stdout
-                .next_line()
-                .await
-                .expect("stdout")
-                .expect("the server exited before listening");
-            if let Some(url) = line.split("http://").nth(1) {
-                break url.trim().parse().expect("address");
-            }
-        };
+        let (addr, metrics_addr) = listening(&mut stdout).await;
+        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
         ServerProcess {
             addr,
+            metrics_addr,
             child,
             stderr: Some(stderr),
             _dir: dir,
@@ -113,9 +110,31 @@ impl ServerProcess {
     }
 }
 
+/// The app's and the operators' addresses, from the two lines the binary prints first.
+pub async fn listening(
+    stdout: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> (SocketAddr, SocketAddr) {
+    let mut app = None;
+    loop {
+        let line = stdout
+            .next_line()
+            .await
+            .expect("stdout")
+            .expect("the server exited before listening");
+        if let Some(url) = line.split("http://").nth(1) {
+            app = Some(url.trim().parse().expect("address"));
+        } else if let Some(rest) = line.strip_prefix("Metrics for operators: ") {
+            let addr = rest.trim_end_matches("/metrics").parse().expect("address");
+            return (app.expect("the app's line comes first"), addr);
+        }
+    }
+}
+
 /// A Parlor server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The operators' listener (`/metrics`, `metrics_listen`).
+    pub metrics_addr: SocketAddr,
     pub dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -137,17 +156,25 @@ impl TestServer {
     pub async fn start_in(dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
+            metrics_listen: Some("127.0.0.1:0".parse().expect("addr")),
             database_url: format!("sqlite://{}", dir.join("parlor.db").display()),
             messages_per_second: 1_000_000,
             message_burst: 1_000_000,
+            // Every person of a story signs up from 127.0.0.1.
+            sign_ups_per_hour: 1_000_000,
             ..Config::default()
         };
         tune(&mut config);
-        let listener = tokio::net::TcpListener::bind(config.listen)
+        let listener = parlor::server::Listeners::bind(&config)
             .await
             .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let addr = listener.app.local_addr().expect("addr");
+        let metrics_addr = listener
+            .operations
+            .as_ref()
+            .map_or(addr, |l| l.local_addr().expect("addr"));
         let (state, writer) = parlor::server::start(config).await.expect("start");
+        let store = state.store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
@@ -157,9 +184,12 @@ impl TestServer {
                 .await
                 .expect("serve");
             let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+            // As the binary does: the log is checkpointed as the last connection goes.
+            store.close().await;
         });
         TestServer {
             addr,
+            metrics_addr,
             dir: dir.to_owned(),
             stop: Some(stop),
             task,

@@ -1,50 +1,128 @@
-//! Sign-in attempt limits, per username and per client address, with `governor`.
+//! Sign-in and sign-up limits, per username and per client address, with `governor`.
+//!
+//! Both cost an Argon2 hash, so both draw on the address's sign-in bucket; sign-ups also have
+//! a bucket of their own per address, so that one address cannot create accounts without
+//! bound. An IPv6 client is counted by its /64, the block one subscriber gets, so that
+//! walking the addresses of one network does not multiply its attempts.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 
-/// Token buckets for sign-in attempts. A client address gets five times the per-username
-/// quota, since many people can share one address.
-pub struct SignInLimiter {
+/// How long to wait before the refused attempt would be allowed.
+pub type Wait = Duration;
+
+/// Token buckets for sign-in and sign-up attempts.
+pub struct AccountLimiter {
     by_name: DefaultKeyedRateLimiter<String>,
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
+    sign_ups: DefaultKeyedRateLimiter<IpAddr>,
 }
 
-impl SignInLimiter {
-    /// Allows `per_minute` attempts per username and `5 × per_minute` per address.
-    pub fn new(per_minute: u32) -> SignInLimiter {
+impl AccountLimiter {
+    /// Allows `per_minute` sign-in attempts per username and `5 × per_minute` per address
+    /// (many people can share one address), and `sign_ups_per_hour` sign-ups per address.
+    pub fn new(per_minute: u32, sign_ups_per_hour: u32) -> AccountLimiter {
         let per_name = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         let per_addr = per_name.saturating_mul(NonZeroU32::MIN.saturating_add(4));
-        SignInLimiter {
+        let sign_ups = NonZeroU32::new(sign_ups_per_hour).unwrap_or(NonZeroU32::MIN);
+        AccountLimiter {
             by_name: RateLimiter::keyed(Quota::per_minute(per_name)),
             by_addr: RateLimiter::keyed(Quota::per_minute(per_addr)),
+            sign_ups: RateLimiter::keyed(Quota::per_hour(sign_ups)),
         }
     }
 
-    /// Takes one attempt from both buckets; `false` when either is empty.
-    pub fn attempt(&self, username: &str, addr: Option<IpAddr>) -> bool {
-        let name_ok = self.by_name.check_key(&username.to_lowercase()).is_ok();
-        let addr_ok = addr.is_none_or(|a| self.by_addr.check_key(&a).is_ok());
-        name_ok && addr_ok
+    /// Takes one sign-in attempt from the username's and the address's buckets. `username`
+    /// must already be valid (bounded): it becomes a key. `None` counts the address only.
+    pub fn sign_in(&self, username: Option<&str>, addr: Option<IpAddr>) -> Result<(), Wait> {
+        let name = username.map_or(Ok(()), |n| {
+            self.by_name.check_key(&n.to_lowercase()).map_err(wait)
+        });
+        let addr = addr.map_or(Ok(()), |a| {
+            self.by_addr.check_key(&network(a)).map_err(wait)
+        });
+        name.and(addr)
+    }
+
+    /// Takes one sign-up from the address's sign-up bucket and one attempt from its sign-in
+    /// bucket (a sign-up hashes a password too).
+    pub fn sign_up(&self, addr: Option<IpAddr>) -> Result<(), Wait> {
+        let Some(addr) = addr.map(network) else {
+            return Ok(());
+        };
+        let hashes = self.by_addr.check_key(&addr).map_err(wait);
+        let accounts = self.sign_ups.check_key(&addr).map_err(wait);
+        hashes.and(accounts)
     }
 
     /// Forgets buckets that are full again, so memory follows recent traffic only.
     pub fn forget_idle(&self) {
         self.by_name.retain_recent();
         self.by_addr.retain_recent();
+        self.sign_ups.retain_recent();
+    }
+}
+
+fn wait(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> Wait {
+    not_until.wait_time_from(DefaultClock::default().now())
+}
+
+/// The key of an address: itself for IPv4, its /64 for IPv6.
+fn network(addr: IpAddr) -> IpAddr {
+    match addr.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+        v4 => v4,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::AccountLimiter;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().expect("ip"))
+    }
+
     #[test]
     fn the_bucket_empties_per_username() {
-        let limiter = super::SignInLimiter::new(2);
-        assert!(limiter.attempt("Alice", None));
-        assert!(limiter.attempt("alice", None));
-        assert!(!limiter.attempt("ALICE", None));
-        assert!(limiter.attempt("bob", None));
+        let limiter = AccountLimiter::new(2, 10);
+        assert!(limiter.sign_in(Some("Alice"), None).is_ok());
+        assert!(limiter.sign_in(Some("alice"), None).is_ok());
+        let wait = limiter.sign_in(Some("ALICE"), None).expect_err("limited");
+        assert!(wait.as_secs() <= 30, "{wait:?}");
+        assert!(limiter.sign_in(Some("bob"), None).is_ok());
+    }
+
+    #[test]
+    fn sign_ups_have_their_own_bucket_and_share_the_addresses_hashes() {
+        let limiter = AccountLimiter::new(1, 2);
+        let here = ip("192.0.2.1");
+        assert!(limiter.sign_up(here).is_ok());
+        assert!(limiter.sign_up(here).is_ok());
+        assert!(limiter.sign_up(here).is_err(), "two per hour");
+        assert!(limiter.sign_up(ip("192.0.2.2")).is_ok());
+        // An address that spent its sign-in attempts cannot sign up either.
+        let busy = ip("192.0.2.3");
+        for _ in 0..5 {
+            assert!(limiter.sign_in(None, busy).is_ok());
+        }
+        assert!(limiter.sign_in(None, busy).is_err());
+        assert!(limiter.sign_up(busy).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_address() {
+        let limiter = AccountLimiter::new(1, 1);
+        assert!(limiter.sign_up(ip("2001:db8:1:2::1")).is_ok());
+        assert!(limiter.sign_up(ip("2001:db8:1:2:ffff::9")).is_err());
+        assert!(limiter.sign_up(ip("2001:db8:1:3::1")).is_ok());
     }
 }

@@ -12,10 +12,11 @@ mod rules;
 mod token;
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-pub use limiter::SignInLimiter;
+pub use limiter::AccountLimiter;
 pub use password::Passwords;
 
 use crate::api::ApiError;
@@ -42,18 +43,63 @@ impl From<password::Unavailable> for ApiError {
     }
 }
 
-/// Creates an account and signs it in.
+/// A refused sign-up or sign-in: its code and, when a limit refused it, how long to wait.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: ApiError,
+    pub retry_after: Option<Duration>,
+}
+
+impl From<ApiError> for Refused {
+    fn from(error: ApiError) -> Refused {
+        Refused {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+impl From<StoreError> for Refused {
+    fn from(e: StoreError) -> Refused {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<password::Unavailable> for Refused {
+    fn from(e: password::Unavailable) -> Refused {
+        ApiError::from(e).into()
+    }
+}
+
+fn limited(wait: limiter::Wait) -> Refused {
+    Refused {
+        error: ApiError::TooManyAttempts,
+        retry_after: Some(wait),
+    }
+}
+
+/// What a person typed into the sign-up or sign-in form, and where it came from.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The client's address (see `server::http::client_ip`), for the per-address limits.
+    pub addr: Option<IpAddr>,
+}
+
+/// Creates an account and signs it in. The fields are checked against their rules before
+/// anything costs: a limiter key, a query or a hash.
 pub async fn sign_up(
     store: &Store,
     passwords: &Passwords,
-    username: &str,
+    limiter: &AccountLimiter,
+    credentials: Credentials<'_>,
     display_name: &str,
-    password: &str,
     session_days: i64,
-) -> Result<SignedIn, ApiError> {
-    let username = rules::username(username)?;
+) -> Result<SignedIn, Refused> {
+    let username = rules::username(credentials.username)?;
     let display_name = rules::display_name(display_name, username)?;
-    let password = rules::password(password)?.to_owned();
+    let password = rules::password(credentials.password)?.to_owned();
+    limiter.sign_up(credentials.addr).map_err(limited)?;
     let hash = passwords.hash(password).await?;
     let user = store
         .create_user(NewUser {
@@ -63,29 +109,38 @@ pub async fn sign_up(
         })
         .await?
         .ok_or(ApiError::UsernameTaken)?;
-    start_session(store, user.into(), session_days).await
+    Ok(start_session(store, user.into(), session_days).await?)
 }
 
 /// Checks a username and password and starts a session.
+///
+/// A username or password that breaks the sign-up rules cannot belong to an account: it is
+/// answered `wrong_credentials` after taking one attempt from the address's bucket only,
+/// and is never a limiter key, a query or a hash.
 pub async fn sign_in(
     store: &Store,
     passwords: &Passwords,
-    limiter: &SignInLimiter,
-    addr: Option<IpAddr>,
-    username: &str,
-    password: &str,
+    limiter: &AccountLimiter,
+    credentials: Credentials<'_>,
     session_days: i64,
-) -> Result<SignedIn, ApiError> {
-    let username = username.trim();
-    if !limiter.attempt(username, addr) {
-        return Err(ApiError::TooManyAttempts);
-    }
+) -> Result<SignedIn, Refused> {
+    let Credentials {
+        username,
+        password,
+        addr,
+    } = credentials;
+    let (Ok(username), Ok(password)) = (rules::username(username), rules::password(password))
+    else {
+        limiter.sign_in(None, addr).map_err(limited)?;
+        return Err(ApiError::WrongCredentials.into());
+    };
+    limiter.sign_in(Some(username), addr).map_err(limited)?;
     let user = store.user_by_username(username).await?;
     let phc = user.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords.verify(phc, password.to_owned()).await?;
     match user {
-        Some(user) if matches => start_session(store, user.into(), session_days).await,
-        _ => Err(ApiError::WrongCredentials),
+        Some(user) if matches => Ok(start_session(store, user.into(), session_days).await?),
+        _ => Err(ApiError::WrongCredentials.into()),
     }
 }
 

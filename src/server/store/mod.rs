@@ -5,6 +5,7 @@
 //! method set. Each file holds the queries of one table family.
 
 mod accounts;
+pub mod backup;
 mod messages;
 mod rooms;
 mod sessions;
@@ -86,9 +87,7 @@ impl Store {
     /// Wraps an open pool (tests get theirs from `#[sqlx::test]`) and runs the migrations.
     pub async fn from_pool(pool: SqlitePool) -> Result<Store, StoreError> {
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let epoch: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
-            .fetch_one(&pool)
-            .await?;
+        let epoch = backup::take_backup_mark(&pool).await?;
         Ok(Store {
             pool,
             epoch: epoch.into(),

@@ -1,0 +1,142 @@
+//! Who the client is when Parlor runs behind reverse proxies.
+//!
+//! The TCP peer is the client, unless it is one of `trusted_proxies`: then the proxies'
+//! `Forwarded` (RFC 7239) or, without it, `X-Forwarded-For` header names the hops, nearest
+//! last, and the client is the nearest hop that is not itself a trusted proxy. A header from
+//! any other peer is ignored, so a client cannot claim another address to escape its
+//! per-address limits.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+
+/// The client's address, given the TCP peer and the request's headers.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer = peer.to_canonical();
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in hops(headers).into_iter().rev() {
+        // A hop a proxy could not name ("unknown", an obfuscated name) ends the chain: the
+        // nearest named one is the best we know.
+        let Some(ip) = hop else { break };
+        client = ip.to_canonical();
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
+}
+
+/// The forwarded-for chain, farthest first; `None` for a hop that is not an address.
+fn hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let forwarded: Vec<&str> = headers
+        .get_all("forwarded")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (key, value) = pair.split_once('=')?;
+                    key.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| address(value.trim().trim_matches('"')))
+                })
+            })
+            .collect();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| address(hop.trim()))
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1` or `[2001:db8::1]:4711`.
+fn address(text: &str) -> Option<IpAddr> {
+    text.parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| text.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().expect("header"));
+        }
+        map
+    }
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().expect("net")).collect()
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_claims() {
+        let claim = headers(&[
+            ("x-forwarded-for", "198.51.100.1"),
+            ("forwarded", "for=1.2.3.4"),
+        ]);
+        assert_eq!(client_ip(ip("203.0.113.9"), &claim, &[]), ip("203.0.113.9"));
+        let trusted = nets(&["10.0.0.0/8"]);
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &claim, &trusted),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_client_and_earlier_claims_are_skipped() {
+        let trusted = nets(&["10.0.0.0/8", "127.0.0.1/32"]);
+        // The client itself sent a forged first entry; nginx appended the real peer.
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.0.0.3")]);
+        assert_eq!(client_ip(ip("127.0.0.1"), &h, &trusted), ip("198.51.100.7"));
+        let h = headers(&[(
+            "forwarded",
+            "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\";proto=https, for=10.0.0.3",
+        )]);
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &h, &trusted),
+            ip("2001:db8:cafe::17")
+        );
+        // Only proxies all the way: the farthest one is the best answer.
+        let h = headers(&[("x-forwarded-for", "10.0.0.9")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.9"));
+        // No header: the proxy itself.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
+        // A hop that is not an address ends the chain.
+        let h = headers(&[("forwarded", "for=unknown, for=10.0.0.2")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn a_mapped_ipv4_peer_is_the_ipv4_address() {
+        let trusted = nets(&["127.0.0.1/32"]);
+        let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
+        assert_eq!(
+            client_ip(ip("::ffff:127.0.0.1"), &h, &trusted),
+            ip("198.51.100.7")
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! The router: pages, server functions, `/ws`, health, the CSRF guard and security headers;
+//! the operators' router (`/metrics`) on its own listener; and graceful shutdown.
+//!
+//! - [`api_errors`]: the HTTP status of each server-function error code;
+//! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread;
+//! - [`client_ip`]: the client's address behind `trusted_proxies`.
+
+pub mod api_errors;
+pub mod client_ip;
+pub mod keep_alive;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::nonce::use_nonce;
+use leptos::prelude::{provide_context, use_context};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::auth::origin;
+use super::hub::CloseReason;
+use super::metrics;
+use super::state::AppState;
+use super::ws;
+use crate::app::{shell, App};
+
+/// Sets this page's Content-Security-Policy: scripts only from this origin or inline with
+/// this response's nonce (Leptos puts it on its hydration scripts), WASM allowed to compile,
+/// sockets and fetches to this origin, and no framing by other sites.
+pub fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The whole app as a router, testable without a listener. `/metrics` is not here: it is
+/// served by [`operations_router`] on `metrics_listen`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos.clone();
+    let max_request = state.config.max_request_bytes;
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(api_errors::statuses))
+        .layer(DefaultBodyLimit::max(max_request))
+        .layer(middleware::from_fn_with_state(state.clone(), request_guard))
+        .layer(middleware::from_fn(keep_alive::close_if_unread))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /readyz`: 200 when the store answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "store not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
+
+/// The operators' router, for `metrics_listen` only: `/metrics`, `/healthz` and `/readyz`.
+/// It is served on its own listener (loopback by default), so that no reverse proxy in
+/// front of the app can expose it.
+pub fn operations_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+}
+
+/// Refuses, before anything is read: state-changing requests from other sites (403, see
+/// [`origin::may_mutate`]) and server-function bodies declared larger than
+/// `max_request_bytes` (413). A body sent without a length is cut at the same size when
+/// it is read (`DefaultBodyLimit`), and the call answers `request`.
+async fn request_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !origin::may_mutate(
+        request.method(),
+        request.headers(),
+        &state.config.allowed_origins,
+    ) {
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let limit = u64::try_from(state.config.max_request_bytes).unwrap_or(u64::MAX);
+    if request.uri().path().starts_with("/api/") && declared.is_some_and(|n| n > limit) {
+        let body = crate::api::ApiError::Request("the body is over max_request_bytes".into());
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// The listeners a server answers on: the app's, and the operators' when configured.
+pub struct Listeners {
+    pub app: TcpListener,
+    pub operations: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds `listen` and `metrics_listen`.
+    pub async fn bind(config: &crate::server::config::Config) -> std::io::Result<Listeners> {
+        let named = |what: &'static str, addr: SocketAddr| {
+            move |e: std::io::Error| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {addr} ({what}): {e}"))
+            }
+        };
+        let app = TcpListener::bind(config.listen)
+            .await
+            .map_err(named("listen", config.listen))?;
+        let operations = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(named("metrics_listen", addr))?,
+            ),
+            None => None,
+        };
+        Ok(Listeners { app, operations })
+    }
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, asks every socket to close with
+/// the restart code (after answering the sends already committed) and waits up to five
+/// seconds for them to go.
+pub async fn serve(
+    listeners: Listeners,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let hub = state.hub.clone();
+    let closing = hub.clone();
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let operations = listeners.operations.map(|listener| {
+        let app = operations_router(state.clone());
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        })
+    });
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listeners.app, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+            closing.close_all(CloseReason::Restart);
+        })
+        .await?;
+    if let Some(task) = operations {
+        task.await.map_err(std::io::Error::other)??;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Backups and restores that clients cannot miss.
+//!
+//! A store's `epoch` names its history: a client's cursors are valid only within one epoch.
+//! A restored backup holds an older history, and the seqs after the backup will be given to
+//! new, different messages; a client that resumed its old cursors there would keep messages
+//! the store no longer has. So a restored database always starts a new epoch, and every
+//! client that resumes with the old one is told `epoch_changed`:
+//!
+//! - [`Store::backup`] (`parlor backup FILE`) writes a consistent copy while the server runs
+//!   (`VACUUM INTO`) and marks it as a backup (`meta.backup_of`);
+//! - opening a marked database ([`take_backup_mark`], at every start) gives it a new epoch
+//!   and removes the mark, so even a backup copied into place by hand is caught;
+//! - [`restore`] (`parlor restore FILE`) puts a backup in place of the database, with a new
+//!   epoch, and refuses while a server has the database open.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+
+use super::{Store, StoreError};
+
+/// Why a backup or restore could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0} already exists; choose a new file")]
+    Exists(PathBuf),
+    #[error("{0} is not a Parlor database: {1}")]
+    NotParlor(PathBuf, sqlx::Error),
+    #[error("the database is in use (is the server running?); stop it first: {0}")]
+    InUse(sqlx::Error),
+    #[error("cannot put the backup in place: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<sqlx::Error> for BackupError {
+    fn from(e: sqlx::Error) -> BackupError {
+        BackupError::Store(e.into())
+    }
+}
+
+impl Store {
+    /// Writes a consistent copy of the database to `to` (a new file), marked as a backup.
+    pub async fn backup(&self, to: &Path) -> Result<(), BackupError> {
+        if to.exists() {
+            return Err(BackupError::Exists(to.to_owned()));
+        }
+        sqlx::query("VACUUM INTO ?")
+            .bind(to.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        let mut copy = SqliteConnection::connect_with(&options(to)).await?;
+        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_of', ?)")
+            .bind(self.epoch())
+            .execute(&mut copy)
+            .await?;
+        copy.close().await?;
+        Ok(())
+    }
+}
+
+/// At start-up: when the database is a backup (it carries the mark), gives it a new epoch and
+/// removes the mark. Returns the epoch the store has from now on.
+pub async fn take_backup_mark(pool: &SqlitePool) -> Result<String, StoreError> {
+    let mut tx = pool.begin().await?;
+    let marked: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'backup_of'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(from) = marked {
+        new_epoch(&mut tx).await?;
+        sqlx::query("DELETE FROM meta WHERE key = 'backup_of'")
+            .execute(&mut *tx)
+            .await?;
+        tracing::warn!(
+            backup_of = %from,
+            "this database was restored from a backup: it starts a new epoch, and clients \
+             resuming from the old one are told epoch_changed"
+        );
+    }
+    let epoch = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(epoch)
+}
+
+/// Replaces the database at `database_url` with the backup `from`, under a new epoch. The
+/// server must be stopped: the database may not be open anywhere else.
+pub async fn restore(database_url: &str, from: &Path) -> Result<(), BackupError> {
+    let target = SqliteConnectOptions::from_str(database_url)
+        .map_err(StoreError::from)?
+        .get_filename()
+        .to_owned();
+    if target.exists() {
+        // Leaving WAL mode needs the only connection to the file: it fails (at once, with
+        // no busy timeout) while a server has it open, and checkpoints the log otherwise.
+        let live = SqliteConnectOptions::new()
+            .filename(&target)
+            .busy_timeout(Duration::ZERO);
+        let mut live = SqliteConnection::connect_with(&live)
+            .await
+            .map_err(BackupError::InUse)?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+            .fetch_one(&mut live)
+            .await
+            .map_err(BackupError::InUse)?;
+        live.close().await?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(BackupError::InUse(sqlx::Error::Protocol(format!(
+                "the database stays in {mode} mode"
+            ))));
+        }
+    }
+    let mut staged = target.clone().into_os_string();
+    staged.push(".restoring");
+    let staged = PathBuf::from(staged);
+    std::fs::copy(from, &staged)?;
+    let mut copy = SqliteConnection::connect_with(&options(&staged).create_if_missing(false))
+        .await
+        .map_err(|e| BackupError::NotParlor(from.to_owned(), e))?;
+    let mut tx = copy.begin().await?;
+    new_epoch(&mut tx).await.map_err(|e| match e {
+        StoreError::Db(e) => BackupError::NotParlor(from.to_owned(), e),
+        other => other.into(),
+    })?;
+    sqlx::query("DELETE FROM meta WHERE key = 'backup_of'")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    copy.close().await?;
+    for stale in ["-wal", "-shm"] {
+        let mut path = target.clone().into_os_string();
+        path.push(stale);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    std::fs::rename(&staged, &target)?;
+    Ok(())
+}
+
+async fn new_epoch(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    let changed =
+        sqlx::query("UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'epoch'")
+            .execute(conn)
+            .await?;
+    if changed.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Db(sqlx::Error::RowNotFound))
+    }
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Delete)
+}
