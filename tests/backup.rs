@@ -47,11 +47,9 @@ async fn resume(
             epoch: Some(epoch.to_owned()),
         })
         .await;
-    loop {
-        match socket.next_content().await {
-            ServerFrame::Message(m) => panic!("replayed seq {} from another history", m.seq),
-            other => return other,
-        }
+    match socket.next_content().await {
+        ServerFrame::Message(m) => panic!("replayed seq {} from another history", m.seq),
+        other => other,
     }
 }
 

@@ -226,14 +226,33 @@ async fn a_refused_request_never_poisons_its_keep_alive_connection() {
     let server = TestServer::start().await;
     let mut conn = TcpStream::connect(server.addr).await.expect("connect");
 
-    // A cross-site post whose body has not arrived yet is refused at once: the server must
-    // either read the body or announce that it closes the connection.
+    // A cross-site post whose body never arrives: the server cannot read it, so it must
+    // announce that it closes the connection.
     let head = "POST /api/sign_in HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\n\
                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 30\r\n\r\n";
     conn.write_all(head.as_bytes()).await.expect("write");
     let refused = read_response(&mut conn).await.expect("an answer");
     assert_eq!(refused.status, 403);
     assert_eq!(refused.header("connection"), Some("close"), "{refused:?}");
+
+    // A cross-site post whose small body does arrive: it is read and dropped, and the
+    // connection answers the next request.
+    let mut conn = TcpStream::connect(server.addr).await.expect("connect");
+    let evil = post(
+        "sign_in",
+        "username=a&password=b",
+        &[("Origin", "https://evil.example")],
+    );
+    conn.write_all(evil.as_bytes()).await.expect("write");
+    let refused = read_response(&mut conn).await.expect("an answer");
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("connection"), None, "{refused:?}");
+    let next = post("sign_in", "username=alice&password=nope+nope+nope", &[]);
+    conn.write_all(next.as_bytes()).await.expect("write");
+    let answer = read_response(&mut conn)
+        .await
+        .expect("the same connection answers");
+    assert_eq!(answer.status, 401);
 
     // A body declared over max_request_bytes: 413, and the same announcement.
     let mut conn = TcpStream::connect(server.addr).await.expect("connect");

@@ -441,10 +441,6 @@ mod tests {
         .expect("valid");
         assert_eq!(c.trusted_proxies.len(), 2);
         let bad = Config::from_sources("trusted_proxies = [\"10.0.0/8x\"]", vars(&[]));
-        assert!(bad
-            .err()
-            .expect("refused")
-            .to_string()
-            .contains("10.0.0/8x"));
+        assert!(bad.expect_err("refused").to_string().contains("10.0.0/8x"));
     }
 }

@@ -110,23 +110,29 @@ pub fn operations_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Refuses, before anything is read: state-changing requests from other sites (403, see
+/// Refuses, before anything runs: state-changing requests from other sites (403, see
 /// [`origin::may_mutate`]) and server-function bodies declared larger than
-/// `max_request_bytes` (413). A body sent without a length is cut at the same size when
+/// `max_request_bytes` (413, unread). A body sent without a length is cut at the same size when
 /// it is read (`DefaultBodyLimit`), and the call answers `request`.
 async fn request_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !origin::may_mutate(
-        request.method(),
-        request.headers(),
-        &state.config.allowed_origins,
-    ) {
-        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-    }
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let limit = u64::try_from(state.config.max_request_bytes).unwrap_or(u64::MAX);
+    if !origin::may_mutate(
+        request.method(),
+        request.headers(),
+        &state.config.allowed_origins,
+    ) {
+        // A small body is read and dropped, so the connection stays usable; a large or slow
+        // one is left, and `keep_alive` announces the close.
+        if declared.is_some_and(|n| n <= limit) {
+            let body = axum::body::to_bytes(request.into_body(), state.config.max_request_bytes);
+            let _ = tokio::time::timeout(DRAIN_TIME, body).await;
+        }
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
     if request.uri().path().starts_with("/api/") && declared.is_some_and(|n| n > limit) {
         let body = crate::api::ApiError::Request("the body is over max_request_bytes".into());
         return (
@@ -138,6 +144,10 @@ async fn request_guard(State(state): State<AppState>, request: Request, next: Ne
     }
     next.run(request).await
 }
+
+/// How long a refused request's small body may take to arrive before the connection is
+/// closed instead.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
 
 /// The listeners a server answers on: the app's, and the operators' when configured.
 pub struct Listeners {
