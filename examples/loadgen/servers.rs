@@ -69,6 +69,7 @@ pub struct Server {
     pub kind: Kind,
     pub addr: String,
     /// Parlor's operators' listener (`/metrics`), when it has one.
+    #[allow(dead_code, reason = "read by the soak, which shares this file")]
     pub metrics_addr: Option<String>,
     child: Child,
     _dir: tempfile::TempDir,
