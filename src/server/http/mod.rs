@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -67,7 +67,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(files_and_pages)
         .layer(middleware::from_fn(api_errors::statuses))
         .layer(DefaultBodyLimit::max(max_request))
         .layer(middleware::from_fn_with_state(state.clone(), request_guard))
@@ -86,6 +86,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Everything the routes do not match: a file of the site, else the app's own 404 page. A
+/// path with a segment no file system could hold (over 255 bytes) is a plain 404 without a
+/// look-up, so that the file server does not log the caller's mistake as an error.
+async fn files_and_pages(uri: Uri, state: State<AppState>, request: Request) -> Response {
+    if uri.path().split('/').any(|segment| segment.len() > 255) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, request).await
 }
 
 /// `GET /readyz`: 200 when the store answers.
