@@ -22,6 +22,9 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "unit and integration tests (this also builds target/debug/parlor for end-to-end)"
 cargo test --features ssr
 
+step "HTTP fuzz: malformed calls of every server function, 15 s (examples/http_fuzz)"
+target/debug/examples/http_fuzz --seconds 15
+
 step "benchmark smoke (the load generator against every server, a few seconds)"
 scripts/bench.sh --smoke --json target/bench/smoke.json
 
