@@ -49,3 +49,13 @@ pub struct RoomPage {
     /// In a direct room, the other person's read position.
     pub peer_read_seq: Option<Seq>,
 }
+
+/// An invitation into a group room, waiting for the invitee to accept or decline it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Invitation {
+    pub room_id: RoomId,
+    pub room_name: String,
+    /// The inviter's display name.
+    pub invited_by: String,
+}

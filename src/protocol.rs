@@ -90,6 +90,18 @@ impl ClientFrame {
     pub fn decode(text: &str) -> Result<ClientFrame, serde_json::Error> {
         serde_json::from_str(text)
     }
+
+    /// The one room the frame is about, when there is one.
+    pub fn room_id(&self) -> Option<RoomId> {
+        match self {
+            ClientFrame::Enter { room_id }
+            | ClientFrame::Exit { room_id }
+            | ClientFrame::Send { room_id, .. }
+            | ClientFrame::Typing { room_id }
+            | ClientFrame::Read { room_id, .. } => Some(*room_id),
+            ClientFrame::Watch { .. } | ClientFrame::Unwatch { .. } | ClientFrame::Ping {} => None,
+        }
+    }
 }
 
 /// The answer to a `send`, sent only after the message is committed.
@@ -203,6 +215,8 @@ pub enum ErrorCode {
     StoreUnavailable,
     /// Too many frames; slow down and retry.
     RateLimited,
+    /// A `watch` would leave the socket watching more than `max_watch_rooms` rooms.
+    TooManyRooms,
 }
 
 impl ErrorCode {

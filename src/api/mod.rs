@@ -3,9 +3,11 @@
 //! makes the request. Mutations are POST and pass the CSRF guard in `server::http`.
 
 mod accounts;
+mod consent;
 mod error;
 mod rooms;
 
 pub use accounts::*;
+pub use consent::*;
 pub use error::ApiError;
 pub use rooms::*;

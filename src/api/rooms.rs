@@ -7,16 +7,30 @@ use super::ApiError;
 use crate::model::{RoomPage, RoomSummary};
 use crate::protocol::{Message, RoomId, Seq};
 
-/// `POST /api/list_rooms`: the user's rooms, then public rooms they may join.
+/// `POST /api/list_rooms`: the user's rooms, then the first `public_rooms_page` public rooms
+/// they may join, the most recently active first.
 #[server(endpoint = "list_rooms")]
 pub async fn list_rooms() -> Result<Vec<RoomSummary>, ApiError> {
     use crate::server::context;
     let state = context::state()?;
     let me = context::require_session(&state).await?;
-    Ok(state.store.rooms_for(me.user_id).await?)
+    let page = state.config.public_rooms_page;
+    Ok(state.store.rooms_for(me.user_id, page).await?)
 }
 
-/// `POST /api/create_room`: a group room with the caller as first member. `public` is
+/// `POST /api/public_rooms`: the next `public_rooms_page` public rooms the user may join,
+/// after the room `after` (the last one already listed).
+#[server(endpoint = "public_rooms")]
+pub async fn public_rooms(after: Option<RoomId>) -> Result<Vec<RoomSummary>, ApiError> {
+    use crate::server::context;
+    let state = context::state()?;
+    let me = context::require_session(&state).await?;
+    let page = state.config.public_rooms_page;
+    Ok(state.store.public_rooms(me.user_id, after, page).await?)
+}
+
+/// `POST /api/create_room`: a group room with the caller as first member (at most
+/// `rooms_per_hour` per user). `public` is
 /// `true` or `false`, or the checkbox's `on`; absent means private. Anything else is refused,
 /// so that no client believes it made a private room that everyone can see.
 #[server(endpoint = "create_room")]
@@ -33,13 +47,18 @@ pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId,
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err(ApiError::InvalidRoomName);
     }
+    if let Err(wait) = state.room_limiter.check(me.user_id) {
+        state.metrics.limited(crate::server::metrics::Limit::Rooms);
+        context::retry_after(wait);
+        return Err(ApiError::TooManyAttempts);
+    }
     let id = state.store.create_group(me.user_id, name, public).await?;
     leptos_axum::redirect(&format!("/rooms/{id}"));
     Ok(id)
 }
 
 /// `POST /api/open_direct`: the direct room with the user named `username` (the same room
-/// every time).
+/// every time). It appears in the other person's list once it has a message.
 #[server(endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
     use crate::server::context;
@@ -52,6 +71,10 @@ pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
         .ok_or(ApiError::UserNotFound)?;
     if other.id == me.user_id {
         return Err(ApiError::NotAllowed);
+    }
+    // Someone who blocked the caller cannot be found by them.
+    if state.store.blocks(other.id, me.user_id).await? {
+        return Err(ApiError::UserNotFound);
     }
     let id = state.store.open_direct(me.user_id, other.id).await?;
     leptos_axum::redirect(&format!("/rooms/{id}"));
@@ -71,24 +94,6 @@ pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
             Ok(())
         }
         JoinOutcome::NotAllowed => Err(ApiError::RoomNotFound),
-    }
-}
-
-/// `POST /api/invite`: adds the user named `username` to a group room the caller is in.
-#[server(endpoint = "invite")]
-pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
-    use crate::server::context;
-    use crate::server::store::InviteOutcome;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
-    let invitee = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
-    match state.store.invite(me.user_id, room_id, invitee.id).await? {
-        InviteOutcome::Added => Ok(()),
-        InviteOutcome::NotAllowed => Err(ApiError::NotAllowed),
     }
 }
 

@@ -88,6 +88,20 @@ pub struct Config {
     pub message_burst: u32,
     /// Open sockets per user; the next upgrade is refused with 429.
     pub connections_per_user: usize,
+    /// Frames other than `send` (watch, unwatch, enter, exit, typing, read, ping) a user may
+    /// send per second over all their sockets, with a burst of three seconds' worth; more
+    /// are answered `rate_limited` and dropped.
+    pub frames_per_second: u32,
+    /// Most distinct rooms one `watch` frame may name, and one socket may watch in all.
+    pub max_watch_rooms: usize,
+    /// Milliseconds a write to a socket (a live frame, a catch-up, a close frame) may wait on
+    /// a client that does not read before the connection is dropped.
+    pub write_timeout_ms: u64,
+    /// Group rooms a user may create per hour (a bucket of this many, refilled evenly).
+    pub rooms_per_hour: u32,
+    /// Most public rooms that `list_rooms` returns besides the user's own, the most recently
+    /// active first; `public_rooms` pages through the rest.
+    pub public_rooms_page: i64,
     /// Threads of the async runtime; 0 means one per CPU core.
     pub worker_threads: usize,
     /// Milliseconds between the server's WebSocket pings.
@@ -127,6 +141,11 @@ impl Default for Config {
             messages_per_second: 10,
             message_burst: 30,
             connections_per_user: 20,
+            frames_per_second: 20,
+            max_watch_rooms: 200,
+            write_timeout_ms: 10_000,
+            rooms_per_hour: 20,
+            public_rooms_page: 50,
             worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,

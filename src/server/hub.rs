@@ -199,14 +199,7 @@ impl Hub {
 
     /// Stops delivering `room` to the connection (and leaves its presence).
     pub fn unwatch(&self, id: ConnId, room: RoomId) {
-        self.exit(id, room);
-        let mut state = self.lock();
-        if let Some(conn) = state.conns.get_mut(&id) {
-            conn.watching.remove(&room);
-        }
-        if let Some(r) = state.rooms.get_mut(&room) {
-            r.watchers.remove(&id);
-        }
+        unwatch_locked(&mut self.lock(), id, room);
     }
 
     /// Whether the connection watches `room`.
@@ -279,6 +272,50 @@ impl Hub {
         deliver_room(&mut state, delivery);
     }
 
+    /// Delivers a read marker: to the reader's own connections watching the room, and in a
+    /// direct room to the other person's too (its only other member). Nobody else learns
+    /// when a member reads.
+    pub fn publish_read_marker(
+        &self,
+        room: RoomId,
+        reader: UserId,
+        direct: bool,
+        frame: &ServerFrame,
+    ) {
+        let delivery = Delivery {
+            room_id: room,
+            seq: None,
+            text: serialise(frame),
+        };
+        let state = self.lock();
+        let Some(r) = state.rooms.get(&room) else {
+            return;
+        };
+        for id in &r.watchers {
+            if let Some(conn) = state.conns.get(id) {
+                if direct || conn.user.user_id == reader {
+                    offer(conn, delivery.clone());
+                }
+            }
+        }
+    }
+
+    /// A member left or was removed: none of their connections receives the room any more,
+    /// and they leave its presence.
+    pub fn remove_member(&self, room: RoomId, user: UserId) {
+        let mut state = self.lock();
+        let ids: Vec<ConnId> = state
+            .rooms
+            .get(&room)
+            .map(|r| r.watchers.iter().copied().collect())
+            .unwrap_or_default();
+        for id in ids {
+            if state.conns.get(&id).is_some_and(|c| c.user.user_id == user) {
+                unwatch_locked(&mut state, id, room);
+            }
+        }
+    }
+
     /// Closes every connection of a session (sign-out).
     pub fn end_session(&self, session_id: i64) {
         for conn in self.lock().conns.values() {
@@ -313,6 +350,21 @@ pub fn serialise(frame: &ServerFrame) -> SharedText {
     serde_json::to_string(frame)
         .unwrap_or_else(|e| unreachable!("server frames always serialise: {e}"))
         .into()
+}
+
+fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
+    let Some(conn) = state.conns.get_mut(&id) else {
+        return;
+    };
+    conn.watching.remove(&room);
+    let was_present = conn.present.remove(&room);
+    let user = conn.user.user_id;
+    if let Some(r) = state.rooms.get_mut(&room) {
+        r.watchers.remove(&id);
+    }
+    if was_present {
+        leave_presence(state, room, user);
+    }
 }
 
 fn leave_presence(state: &mut State, room: RoomId, user: UserId) {

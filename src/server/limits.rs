@@ -1,29 +1,56 @@
-//! Flood limits on sending, with `governor` token buckets (no hand-rolled counters).
+//! Flood limits per user, with `governor` token buckets (no hand-rolled counters): messages,
+//! the other frames of the socket, and room creation.
 
 use std::num::NonZeroU32;
+use std::time::Duration;
 
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::protocol::UserId;
 
-/// Messages per user: `per_second` sustained, `burst` at once, shared by all the user's
-/// sockets.
-pub struct SendLimiter {
+/// Buckets with most this many users are kept; past it, idle ones are forgotten at once.
+const MAX_KEYS: usize = 100_000;
+
+/// One token bucket per user, shared by all the user's sockets.
+pub struct UserLimiter {
     buckets: DefaultKeyedRateLimiter<UserId>,
 }
 
-impl SendLimiter {
-    pub fn new(per_second: u32, burst: u32) -> SendLimiter {
+impl UserLimiter {
+    /// `per_second` sustained, `burst` at once.
+    pub fn per_second(per_second: u32, burst: u32) -> UserLimiter {
         let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(rate);
-        SendLimiter {
-            buckets: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        UserLimiter::with(Quota::per_second(rate).allow_burst(burst))
+    }
+
+    /// `per_hour`, all at once or spread out.
+    pub fn per_hour(per_hour: u32) -> UserLimiter {
+        UserLimiter::with(Quota::per_hour(
+            NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN),
+        ))
+    }
+
+    fn with(quota: Quota) -> UserLimiter {
+        UserLimiter {
+            buckets: RateLimiter::keyed(quota),
         }
     }
 
-    /// Takes one message from the user's bucket; `false` when it is empty.
+    /// Takes one token from the user's bucket; `false` when it is empty.
     pub fn allow(&self, user: UserId) -> bool {
-        self.buckets.check_key(&user).is_ok()
+        self.check(user).is_ok()
+    }
+
+    /// Takes one token, or says how long until one is back.
+    pub fn check(&self, user: UserId) -> Result<(), Duration> {
+        if self.buckets.len() >= MAX_KEYS {
+            self.buckets.retain_recent();
+        }
+        self.buckets
+            .check_key(&user)
+            .map_err(|n| n.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Forgets buckets that are full again.
@@ -34,11 +61,21 @@ impl SendLimiter {
 
 #[cfg(test)]
 mod tests {
+    use super::UserLimiter;
+
     #[test]
     fn a_burst_then_the_rate() {
-        let limiter = super::SendLimiter::new(1, 3);
+        let limiter = UserLimiter::per_second(1, 3);
         assert!((0..3).all(|_| limiter.allow(7)));
         assert!(!limiter.allow(7));
         assert!(limiter.allow(8), "buckets are per user");
+    }
+
+    #[test]
+    fn an_hourly_bucket_says_when_to_come_back() {
+        let limiter = UserLimiter::per_hour(2);
+        assert!(limiter.check(1).is_ok() && limiter.check(1).is_ok());
+        let wait = limiter.check(1).expect_err("empty");
+        assert!(wait.as_secs() > 60 && wait.as_secs() <= 1800, "{wait:?}");
     }
 }

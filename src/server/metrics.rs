@@ -33,6 +33,10 @@ pub enum Limit {
     SignUp,
     /// `connections_per_user`.
     Connections,
+    /// `frames_per_second`.
+    Frames,
+    /// `rooms_per_hour`.
+    Rooms,
 }
 
 /// Every metric Parlor exports. Shared as `Arc<Metrics>`; bumping one is an atomic add.
@@ -205,6 +209,8 @@ impl Limit {
             Limit::SignIn => "sign_in",
             Limit::SignUp => "sign_up",
             Limit::Connections => "connections",
+            Limit::Frames => "frames",
+            Limit::Rooms => "rooms",
         }
     }
 }

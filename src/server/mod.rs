@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 use self::auth::{AccountLimiter, Passwords};
 use self::config::Config;
 use self::hub::Hub;
-use self::limits::SendLimiter;
+use self::limits::UserLimiter;
 use self::metrics::Metrics;
 use self::state::AppState;
 use self::store::{Store, StoreError};
@@ -83,31 +83,50 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         config.sign_in_per_minute,
         config.sign_ups_per_hour,
     ));
-    let send_limiter = Arc::new(SendLimiter::new(
+    let send_limiter = Arc::new(UserLimiter::per_second(
         config.messages_per_second,
         config.message_burst,
     ));
+    let frame_limiter = Arc::new(UserLimiter::per_second(
+        config.frames_per_second,
+        config.frames_per_second.saturating_mul(3),
+    ));
+    let room_limiter = Arc::new(UserLimiter::per_hour(config.rooms_per_hour));
     // Buckets that are full again are forgotten, so the limiters' memory follows recent
-    // traffic only.
+    // traffic only; sessions that can never be used again are deleted.
     let janitor = (
         Arc::downgrade(&sign_in_limiter),
-        Arc::downgrade(&send_limiter),
+        [
+            Arc::downgrade(&send_limiter),
+            Arc::downgrade(&frame_limiter),
+            Arc::downgrade(&room_limiter),
+        ],
+        store.clone(),
     );
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
-            let (Some(a), Some(b)) = (janitor.0.upgrade(), janitor.1.upgrade()) else {
+            let Some(accounts) = janitor.0.upgrade() else {
                 break;
             };
-            a.forget_idle();
-            b.forget_idle();
+            accounts.forget_idle();
+            for limiter in janitor.1.iter().filter_map(std::sync::Weak::upgrade) {
+                limiter.forget_idle();
+            }
+            match janitor.2.purge_sessions().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "expired and revoked sessions deleted"),
+                Err(e) => tracing::warn!(error = %e, "sessions not purged"),
+            }
         }
     });
     let state = AppState {
         limiter: sign_in_limiter,
         passwords: Arc::new(passwords),
         send_limiter,
+        frame_limiter,
+        room_limiter,
         metrics,
         config: Arc::new(config),
         store,

@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 use super::auth::{AccountLimiter, Passwords};
 use super::config::Config;
 use super::hub::Hub;
-use super::limits::SendLimiter;
+use super::limits::UserLimiter;
 use super::metrics::Metrics;
 use super::store::Store;
 use super::writer::Writer;
@@ -23,7 +23,12 @@ pub struct AppState {
     pub writer: Writer,
     pub limiter: Arc<AccountLimiter>,
     pub passwords: Arc<Passwords>,
-    pub send_limiter: Arc<SendLimiter>,
+    /// `messages_per_second` / `message_burst`, per user.
+    pub send_limiter: Arc<UserLimiter>,
+    /// `frames_per_second`: every socket frame but `send`, per user.
+    pub frame_limiter: Arc<UserLimiter>,
+    /// `rooms_per_hour`: group rooms created, per user.
+    pub room_limiter: Arc<UserLimiter>,
     pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,
 }

@@ -221,7 +221,8 @@ async fn earlier_copies(
     Ok(rows.into_iter().map(Message::from).collect())
 }
 
-/// The (room, sender) pairs of the batch that are memberships.
+/// The (room, sender) pairs of the batch whose sender may post there: a member, and in a
+/// direct room not blocked by the other person.
 async fn memberships(
     tx: &mut SqliteConnection,
     batch: &[SendRequest],
@@ -229,7 +230,12 @@ async fn memberships(
     let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
     let rows: Vec<(RoomId, UserId)> = sqlx::query_as(
         "SELECT DISTINCT mb.room_id, mb.user_id FROM json_each(?) k
-         JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1",
+         JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1
+         WHERE NOT EXISTS (
+             SELECT 1 FROM members other
+             JOIN blocks b ON b.blocker_id = other.user_id AND b.blocked_id = mb.user_id
+             JOIN rooms r ON r.id = other.room_id AND r.kind = 'direct'
+             WHERE other.room_id = mb.room_id AND other.user_id <> mb.user_id)",
     )
     .bind(pairs)
     .fetch_all(&mut *tx)
@@ -246,9 +252,11 @@ async fn reserve_seqs(
     let mut base = HashMap::new();
     for (&room, &count) in new_in_room {
         let last: Seq = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
+            "UPDATE rooms SET last_seq = last_seq + ?, last_active_at = ? WHERE id = ?
+             RETURNING last_seq",
         )
         .bind(count)
+        .bind(now_ms())
         .bind(room)
         .fetch_one(&mut *tx)
         .await?;

@@ -6,6 +6,7 @@
 
 mod accounts;
 pub mod backup;
+mod consent;
 mod messages;
 mod rooms;
 mod sessions;
@@ -21,7 +22,8 @@ use sqlx::SqlitePool;
 
 pub use accounts::{NewUser, UserRow};
 pub use messages::{SendOutcome, SendRequest};
-pub use rooms::{InviteOutcome, JoinOutcome, ReadState};
+pub use consent::InviteOutcome;
+pub use rooms::{JoinOutcome, ReadState};
 pub use sessions::SessionUser;
 use write_tx::WriteTx;
 

@@ -12,14 +12,6 @@ pub enum JoinOutcome {
     NotAllowed,
 }
 
-/// The result of inviting a user into a group room.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InviteOutcome {
-    Added,
-    /// The inviter is not a member of that group room.
-    NotAllowed,
-}
-
 #[derive(sqlx::FromRow)]
 struct RoomRow {
     id: RoomId,
@@ -97,12 +89,13 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let now = now_ms();
         let id: RoomId = sqlx::query_scalar(
-            "INSERT INTO rooms (kind, name, is_public, created_by, created_at)
-             VALUES ('group', ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO rooms (kind, name, is_public, created_by, created_at, last_active_at)
+             VALUES ('group', ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(name)
         .bind(is_public)
         .bind(creator)
+        .bind(now)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
@@ -151,31 +144,6 @@ impl Store {
         Ok(JoinOutcome::Joined)
     }
 
-    /// Adds `invitee` to a group room on the word of `inviter`, who must be a member.
-    pub async fn invite(
-        &self,
-        inviter: UserId,
-        room: RoomId,
-        invitee: UserId,
-    ) -> Result<InviteOutcome, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let allowed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM members m JOIN rooms r ON r.id = m.room_id
-                            WHERE m.room_id = ? AND m.user_id = ? AND r.kind = 'group')",
-        )
-        .bind(room)
-        .bind(inviter)
-        .fetch_one(&mut *tx)
-        .await?;
-        if !allowed {
-            tx.rollback().await?;
-            return Ok(InviteOutcome::NotAllowed);
-        }
-        add_member(&mut tx, room, invitee).await?;
-        tx.commit().await?;
-        Ok(InviteOutcome::Added)
-    }
-
     /// Whether `user` is a member of `room`.
     pub async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
         Ok(sqlx::query_scalar(
@@ -187,17 +155,52 @@ impl Store {
         .await?)
     }
 
-    /// The rooms `viewer` belongs to (most recently active first), then the public rooms
-    /// they may join.
-    pub async fn rooms_for(&self, viewer: UserId) -> Result<Vec<RoomSummary>, StoreError> {
+    /// The rooms `viewer` belongs to (most recently active first), then up to
+    /// `public_limit` public rooms they may join (see [`Store::public_rooms`]).
+    pub async fn rooms_for(
+        &self,
+        viewer: UserId,
+        public_limit: i64,
+    ) -> Result<Vec<RoomSummary>, StoreError> {
         let sql = format!(
             "{ROOM_SELECT}
-             WHERE EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
-                OR (r.kind = 'group' AND r.is_public = 1)
-             ORDER BY is_member DESC, COALESCE(lm.created_at, r.created_at) DESC, r.id DESC"
+             WHERE r.id IN (SELECT room_id FROM members WHERE user_id = ?1)
+               -- A direct room shows in the other person's list once it has a message.
+               AND (r.kind = 'group' OR r.last_seq > 0 OR r.created_by = ?1)
+             ORDER BY r.last_active_at DESC, r.id DESC"
+        );
+        let mut rooms: Vec<RoomSummary> = sqlx::query_as::<_, RoomRow>(&sql)
+            .bind(viewer)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RoomSummary::from)
+            .collect();
+        rooms.extend(self.public_rooms(viewer, None, public_limit).await?);
+        Ok(rooms)
+    }
+
+    /// Public group rooms `viewer` is not in, the most recently active first: up to `limit`
+    /// of them, after the room `after` (the last one of the previous page) when given.
+    pub async fn public_rooms(
+        &self,
+        viewer: UserId,
+        after: Option<RoomId>,
+        limit: i64,
+    ) -> Result<Vec<RoomSummary>, StoreError> {
+        let sql = format!(
+            "{ROOM_SELECT}
+             WHERE r.kind = 'group' AND r.is_public = 1
+               AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
+               AND (?2 IS NULL OR (r.last_active_at, r.id) <
+                    (SELECT a.last_active_at, a.id FROM rooms a WHERE a.id = ?2))
+             ORDER BY r.last_active_at DESC, r.id DESC
+             LIMIT ?3"
         );
         let rows = sqlx::query_as::<_, RoomRow>(&sql)
             .bind(viewer)
+            .bind(after)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(RoomSummary::from).collect())
@@ -270,7 +273,7 @@ impl Store {
     }
 }
 
-async fn add_member(
+pub(super) async fn add_member(
     tx: &mut sqlx::SqliteConnection,
     room: RoomId,
     user: UserId,
@@ -312,16 +315,15 @@ mod tests {
     }
 
     #[sqlx::test(migrations = false)]
-    async fn private_rooms_need_an_invitation_and_stay_hidden(pool: sqlx::SqlitePool) {
+    async fn private_rooms_stay_hidden_and_public_ones_are_joined(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
-        let (a, b, c) = (
+        let (a, b) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,
-            test_user(&store, "cat").await,
         );
         let secret = store.create_group(a, "secret", false).await.expect("query");
         let lobby = store.create_group(a, "lobby", true).await.expect("query");
-        let listed: Vec<_> = store.rooms_for(b).await.expect("query");
+        let listed: Vec<_> = store.rooms_for(b, 50).await.expect("query");
         assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), [lobby]);
         assert!(!listed[0].is_member);
         assert_eq!(
@@ -332,15 +334,28 @@ mod tests {
             store.join_public(b, lobby).await.expect("query"),
             JoinOutcome::Joined
         );
-        assert_eq!(
-            store.invite(c, secret, b).await.expect("query"),
-            InviteOutcome::NotAllowed
-        );
-        assert!(!store.is_member(secret, b).await.expect("query"));
-        assert_eq!(
-            store.invite(a, secret, b).await.expect("query"),
-            InviteOutcome::Added
-        );
-        assert!(store.is_member(secret, b).await.expect("query"));
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn public_rooms_are_paged_by_activity_and_capped(pool: sqlx::SqlitePool) {
+        let store = Store::from_pool(pool).await.expect("store");
+        let (a, b) = (test_user(&store, "ann").await, test_user(&store, "ben").await);
+        let mut made = Vec::new();
+        for i in 0..7 {
+            made.push(store.create_group(a, &format!("r{i}"), true).await.expect("query"));
+            // Distinct activity times (milliseconds).
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        let first = store.rooms_for(b, 3).await.expect("query");
+        let ids: Vec<RoomId> = first.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [made[6], made[5], made[4]], "newest first, capped");
+        let next = store.public_rooms(b, Some(made[4]), 3).await.expect("query");
+        let ids: Vec<RoomId> = next.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [made[3], made[2], made[1]]);
+        // A direct room with no message yet is in its opener's list only.
+        let direct = store.open_direct(a, b).await.expect("query");
+        let of = |rooms: Vec<RoomSummary>| rooms.iter().any(|r| r.id == direct);
+        assert!(of(store.rooms_for(a, 0).await.expect("query")));
+        assert!(!of(store.rooms_for(b, 0).await.expect("query")));
     }
 }

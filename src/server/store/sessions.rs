@@ -10,6 +10,8 @@ pub struct SessionUser {
     pub user_id: UserId,
     pub username: String,
     pub display_name: String,
+    /// When the session ends (ms since the Unix epoch): its sockets are closed then (4001).
+    pub expires_at: i64,
 }
 
 impl Store {
@@ -35,7 +37,8 @@ impl Store {
     /// The user of an unexpired, unrevoked session.
     pub async fn session_user(&self, token_hash: &[u8]) -> Result<Option<SessionUser>, StoreError> {
         Ok(sqlx::query_as::<_, SessionUser>(
-            "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name
+            "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name,
+                    s.expires_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
         )
@@ -43,6 +46,18 @@ impl Store {
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Deletes the rows of sessions that can never be used again: expired ones, and revoked
+    /// ones. Returns how many went.
+    pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL",
+        )
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Revokes a session; later look-ups of its token find nothing.
@@ -85,6 +100,7 @@ mod tests {
         assert_eq!(found.map(|s| s.user_id), Some(user.id));
         assert_eq!(store.session_user(b"old").await.expect("query"), None);
         store.revoke_session(live).await.expect("query");
+        assert_eq!(store.purge_sessions().await.expect("query"), 2, "both rows go");
         assert_eq!(store.session_user(b"live").await.expect("query"), None);
     }
 }

@@ -4,8 +4,17 @@
 //! valid session (401). After it, one task per connection reads client frames, forwards the
 //! hub's deliveries (feeding every queued frame, then flushing once) and writes acks in the
 //! order the sends arrived. Every frame is described in `docs/protocol.md`.
+//!
+//! - [`reads`]: read positions, coalesced per room and socket.
+//!
+//! Every frame is metered per user (`send` by `messages_per_second`, the others by
+//! `frames_per_second`), and every write to the socket has a deadline (`write_timeout_ms`),
+//! the catch-up and the close frame included: a client cannot make the server do unbounded
+//! work, nor hold its socket by not reading.
 
-use std::collections::HashMap;
+mod reads;
+
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,14 +32,13 @@ use super::auth::{self, origin};
 use super::hub::{serialise, CloseReason, Delivery, Registration};
 use super::metrics::Limit;
 use super::state::AppState;
-use super::store::{SendOutcome, SendRequest, SessionUser};
+use super::store::{now_ms, SendOutcome, SendRequest, SessionUser};
 use super::writer::WriteResult;
 use crate::protocol::{
     close, is_uuid, Ack, ClientFrame, ErrorCode, PresenceUser, ResetReason, RoomCursor, RoomId,
     Seq, ServerFrame,
 };
 
-type Sink = SplitSink<WebSocket, WsMessage>;
 type Stream = SplitStream<WebSocket>;
 
 /// The socket is gone; stop serving it.
@@ -38,9 +46,6 @@ struct Gone;
 
 /// Frames forwarded in one go before a flush.
 const FEED_BATCH: usize = 64;
-
-/// How long a write may wait on a client that does not read before the socket is dropped.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a closing socket waits for the client's answering close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -86,6 +91,41 @@ pub fn limit(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
         .max_write_buffer_size(max_frame_bytes.saturating_mul(4))
 }
 
+/// The writing half of a socket: every write waits at most `deadline` for a client that does
+/// not read, then the connection counts as gone.
+struct Sink {
+    inner: SplitSink<WebSocket, WsMessage>,
+    deadline: Duration,
+}
+
+impl Sink {
+    /// Queues a message without flushing.
+    async fn feed(&mut self, message: WsMessage) -> Result<(), Gone> {
+        let deadline = self.deadline;
+        match tokio::time::timeout(deadline, self.inner.feed(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Gone),
+        }
+    }
+
+    /// Sends a message and flushes.
+    async fn send_message(&mut self, message: WsMessage) -> Result<(), Gone> {
+        let deadline = self.deadline;
+        match tokio::time::timeout(deadline, self.inner.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Gone),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Gone> {
+        let deadline = self.deadline;
+        match tokio::time::timeout(deadline, self.inner.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Gone),
+        }
+    }
+}
+
 /// One signed-in socket.
 struct Connection {
     state: AppState,
@@ -93,6 +133,10 @@ struct Connection {
     reg: Registration,
     /// For each watched room, the highest `seq` already sent on this socket.
     sent: HashMap<RoomId, Seq>,
+    /// Watched rooms that are direct: their read markers may go to the other person.
+    direct: HashSet<RoomId>,
+    /// Read positions, coalesced.
+    reads: reads::Reads,
     /// When this socket last passed on a typing notice, per room.
     typed: HashMap<RoomId, Instant>,
 }
@@ -109,12 +153,22 @@ impl Connection {
             user,
             reg,
             sent: HashMap::new(),
+            direct: HashSet::new(),
+            reads: reads::Reads::default(),
             typed: HashMap::new(),
         }
     }
 
     async fn serve(mut self, socket: WebSocket) {
-        let (mut sink, mut stream) = socket.split();
+        let (sink, mut stream) = socket.split();
+        let mut sink = Sink {
+            inner: sink,
+            deadline: Duration::from_millis(self.state.config.write_timeout_ms),
+        };
+        // The socket ends with its session (4001), as sign-out ends it.
+        let left_ms = u64::try_from(self.user.expires_at - now_ms()).unwrap_or(0);
+        let session_ends = tokio::time::sleep(Duration::from_millis(left_ms));
+        tokio::pin!(session_ends);
         let mut acks = FuturesOrdered::new();
         let hello = ServerFrame::Hello {
             user_id: self.user.user_id,
@@ -129,8 +183,13 @@ impl Connection {
         let idle_timeout = Duration::from_millis(config.idle_timeout_ms);
         let mut last_heard = Instant::now();
         while result.is_ok() {
+            let read_due = self.reads.next_due();
             tokio::select! {
                 biased;
+                () = &mut session_ends => {
+                    close_with(&mut sink, &mut stream, close::SESSION_ENDED, "session expired").await;
+                    break;
+                }
                 _ = self.reg.close.changed() => {
                     let reason = *self.reg.close.borrow_and_update();
                     if let Some(reason) = reason {
@@ -155,12 +214,15 @@ impl Connection {
                     Some(d) => result = self.forward(&mut sink, d).await,
                     None => break,
                 },
+                () = sleep_until_or_never(read_due) => {
+                    result = self.flush_reads(&mut sink).await;
+                }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() >= idle_timeout {
                         close_with(&mut sink, &mut stream, close::IDLE_TIMEOUT, "nothing heard").await;
                         break;
                     }
-                    result = sink.send(WsMessage::Ping(Bytes::new())).await.map_err(|_| Gone);
+                    result = sink.send_message(WsMessage::Ping(Bytes::new())).await;
                 }
                 incoming = stream.next() => match incoming {
                     Some(Ok(WsMessage::Text(text))) => {
@@ -191,29 +253,24 @@ impl Connection {
     }
 
     /// Writes a delivery and whatever else is queued, then flushes once.
-    /// A client that stops reading for [`WRITE_TIMEOUT`] is dropped: its socket task must
+    /// A client that stops reading for `write_timeout_ms` is dropped: its socket task must
     /// never wait forever on a full TCP buffer.
     async fn forward(&mut self, sink: &mut Sink, first: Delivery) -> Result<(), Gone> {
-        let written = async {
-            let mut next = Some(first);
-            let mut fed = 0;
-            let mut messages = 0;
-            while let Some(d) = next.take() {
-                if self.take(&d) {
-                    messages += u64::from(d.seq.is_some());
-                    sink.feed(WsMessage::Text(d.text)).await.map_err(|_| Gone)?;
-                }
-                fed += 1;
-                if fed < FEED_BATCH {
-                    next = self.reg.outbound.try_recv().ok();
-                }
+        let mut next = Some(first);
+        let mut fed = 0;
+        let mut messages = 0;
+        while let Some(d) = next.take() {
+            if self.take(&d) {
+                messages += u64::from(d.seq.is_some());
+                sink.feed(WsMessage::Text(d.text)).await?;
             }
-            self.state.metrics.messages_out.inc_by(messages);
-            sink.flush().await.map_err(|_| Gone)
-        };
-        tokio::time::timeout(WRITE_TIMEOUT, written)
-            .await
-            .map_err(|_| Gone)?
+            fed += 1;
+            if fed < FEED_BATCH {
+                next = self.reg.outbound.try_recv().ok();
+            }
+        }
+        self.state.metrics.messages_out.inc_by(messages);
+        sink.flush().await
     }
 
     /// Whether a delivery is for a watched room and not yet sent (updating the cursor).
@@ -244,8 +301,17 @@ impl Connection {
                 return send_error(sink, ErrorCode::BadFrame, &detail, None, None).await;
             }
         };
+        let metered = !matches!(frame, ClientFrame::Send { .. });
+        if metered && !self.state.frame_limiter.allow(self.user.user_id) {
+            self.state.metrics.limited(Limit::Frames);
+            let detail = "slow down: too many frames";
+            return send_error(sink, ErrorCode::RateLimited, detail, None, frame.room_id()).await;
+        }
         match frame {
             ClientFrame::Watch { rooms, epoch } => {
+                if let Err((code, detail)) = self.check_watch(&rooms) {
+                    return send_error(sink, code, detail, None, None).await;
+                }
                 let same_epoch = epoch.is_none_or(|e| e == self.state.store.epoch());
                 for cursor in rooms {
                     self.watch(sink, cursor, same_epoch).await?;
@@ -254,8 +320,7 @@ impl Connection {
             }
             ClientFrame::Unwatch { room_ids } => {
                 for room in room_ids {
-                    self.state.hub.unwatch(self.reg.id, room);
-                    self.sent.remove(&room);
+                    self.forget(room);
                 }
                 Ok(())
             }
@@ -302,7 +367,8 @@ impl Connection {
 
     /// Passes a typing notice on to the room, at most once per [`TYPING_EVERY`] per socket.
     fn typing(&mut self, room_id: RoomId) {
-        if !self.sent.contains_key(&room_id) {
+        // The hub's word, not this socket's: a member who left no longer watches.
+        if !self.state.hub.is_watching(self.reg.id, room_id) {
             return;
         }
         let now = Instant::now();
@@ -322,45 +388,79 @@ impl Connection {
         self.state.hub.publish_ephemeral(room_id, &frame);
     }
 
-    /// Moves the read position forward and tells the room (the user's other tabs, and the
-    /// other person in a direct room).
+    /// A `watch` names each room once, and leaves the socket watching at most
+    /// `max_watch_rooms`; checked before anything is queried.
+    fn check_watch(&self, rooms: &[RoomCursor]) -> Result<(), (ErrorCode, &'static str)> {
+        let mut named = HashSet::with_capacity(rooms.len());
+        if !rooms.iter().all(|c| named.insert(c.room_id)) {
+            return Err((ErrorCode::BadFrame, "a watch frame names a room twice"));
+        }
+        let max = self.state.config.max_watch_rooms;
+        let added = named.iter().filter(|r| !self.sent.contains_key(r)).count();
+        if rooms.len() > max || self.sent.len() + added > max {
+            return Err((
+                ErrorCode::TooManyRooms,
+                "more rooms than max_watch_rooms on one socket",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stops watching a room on this socket.
+    fn forget(&mut self, room: RoomId) {
+        self.state.hub.unwatch(self.reg.id, room);
+        self.sent.remove(&room);
+        self.direct.remove(&room);
+        self.reads.unwatched(room);
+    }
+
+    /// The reader has seen up to `seq`. Clamped to what this socket was sent, and written
+    /// only when it moves the position (coalesced per room, see [`reads`]).
     async fn read(&mut self, sink: &mut Sink, room_id: RoomId, seq: Seq) -> Result<(), Gone> {
-        if !self.sent.contains_key(&room_id) {
+        let Some(&sent) = self.sent.get(&room_id) else {
             let detail = "watch a room before marking it read";
             return send_error(sink, ErrorCode::NotWatching, detail, None, Some(room_id)).await;
+        };
+        if self.reads.offer(room_id, seq.min(sent), Instant::now()) {
+            return self.flush_reads(sink).await;
         }
-        match self
-            .state
-            .store
-            .mark_read(room_id, self.user.user_id, seq)
-            .await
-        {
-            Ok(Some(seq)) => {
-                let frame = ServerFrame::ReadMarker {
-                    room_id,
-                    user_id: self.user.user_id,
-                    seq,
-                };
-                self.state.hub.publish_ephemeral(room_id, &frame);
-                Ok(())
-            }
-            Ok(None) => {
-                let detail = "not a member of this room";
-                send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await
-            }
-            Err(e) => {
-                tracing::error!(error = %e, room_id, "read position not stored");
-                let detail = "the store is unavailable; send the read position again later";
-                send_error(
-                    sink,
-                    ErrorCode::StoreUnavailable,
-                    detail,
-                    None,
-                    Some(room_id),
-                )
+        Ok(())
+    }
+
+    /// Stores the read positions that are due, and tells the reader's own sockets (and, in
+    /// a direct room, the other person's): nobody else learns when a member reads.
+    async fn flush_reads(&mut self, sink: &mut Sink) -> Result<(), Gone> {
+        for (room_id, seq) in self.reads.due(Instant::now()) {
+            match self
+                .state
+                .store
+                .mark_read(room_id, self.user.user_id, seq)
                 .await
+            {
+                Ok(Some(seq)) => {
+                    self.reads.stored(room_id, seq);
+                    let frame = ServerFrame::ReadMarker {
+                        room_id,
+                        user_id: self.user.user_id,
+                        seq,
+                    };
+                    let direct = self.direct.contains(&room_id);
+                    let hub = &self.state.hub;
+                    hub.publish_read_marker(room_id, self.user.user_id, direct, &frame);
+                }
+                Ok(None) => {
+                    let detail = "not a member of this room";
+                    send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await?;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, room_id, "read position not stored");
+                    let detail = "the store is unavailable; send the read position again later";
+                    let code = ErrorCode::StoreUnavailable;
+                    send_error(sink, code, detail, None, Some(room_id)).await?;
+                }
             }
         }
+        Ok(())
     }
 
     fn check_send(
@@ -420,8 +520,7 @@ impl Connection {
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         };
         if let Some(reason) = reason {
-            self.state.hub.unwatch(self.reg.id, room_id);
-            self.sent.remove(&room_id);
+            self.forget(room_id);
             return send(sink, &self.reset(room_id, reason)).await;
         }
         let missed = match store.after(room_id, after_seq, limit).await {
@@ -433,13 +532,17 @@ impl Connection {
         for message in missed {
             last_seq = message.seq;
             let frame = serialise(&ServerFrame::Message(message));
-            sink.feed(WsMessage::Text(frame)).await.map_err(|_| Gone)?;
+            sink.feed(WsMessage::Text(frame)).await?;
         }
         self.sent.insert(room_id, last_seq);
         let read = match store.read_state(room_id, self.user.user_id).await {
             Ok(read) => read,
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         };
+        self.reads.watched(room_id, read.mine);
+        if read.peer.is_some() {
+            self.direct.insert(room_id);
+        }
         let caught_up = ServerFrame::CaughtUp {
             room_id,
             last_seq,
@@ -476,8 +579,7 @@ impl Connection {
         e: &super::store::StoreError,
     ) -> Result<(), Gone> {
         tracing::error!(error = %e, room, "watch failed");
-        self.state.hub.unwatch(self.reg.id, room);
-        self.sent.remove(&room);
+        self.forget(room);
         let detail = "the store is unavailable; watch again later";
         send_error(sink, ErrorCode::StoreUnavailable, detail, None, Some(room)).await
     }
@@ -511,10 +613,14 @@ fn ack_frame(client_msg_id: String, room_id: RoomId, outcome: WriteResult) -> Se
 }
 
 async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Gone> {
-    let sent = sink.send(WsMessage::Text(serialise(frame)));
-    match tokio::time::timeout(WRITE_TIMEOUT, sent).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(Gone),
+    sink.send_message(WsMessage::Text(serialise(frame))).await
+}
+
+/// Sleeps until `at`, or for ever when there is nothing to wait for.
+async fn sleep_until_or_never(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -560,8 +666,9 @@ async fn close_with(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &'s
         code,
         reason: reason.into(),
     };
-    // The peer may already be gone; there is nothing more to tell it then.
-    if sink.send(WsMessage::Close(Some(frame))).await.is_err() {
+    // The peer may already be gone, or not reading (the write has the socket's deadline);
+    // there is nothing more to tell it then.
+    if sink.send_message(WsMessage::Close(Some(frame))).await.is_err() {
         return;
     }
     let answered = async {
