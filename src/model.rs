@@ -33,6 +33,10 @@ pub struct RoomSummary {
     pub last_seq: Seq,
     /// The viewer's read position: `last_seq - last_read_seq` is their unread count.
     pub last_read_seq: Seq,
+    /// In a direct room, the other person's username (display names need not be unique).
+    pub peer_username: Option<String>,
+    /// In a direct room, whether the viewer has blocked the other person.
+    pub peer_blocked: bool,
     pub last_message: Option<Message>,
 }
 

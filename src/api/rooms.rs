@@ -44,7 +44,8 @@ pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId,
     let state = context::state()?;
     let me = context::require_session(&state).await?;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+    let visible = crate::server::auth::rules::is_visible_text(name);
+    if name.is_empty() || name.chars().count() > 80 || !visible {
         return Err(ApiError::InvalidRoomName);
     }
     if let Err(wait) = state.room_limiter.check(me.user_id) {

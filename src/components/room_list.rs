@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{CreateRoomForm, DirectRoomForm};
-use crate::api::{list_rooms, CreateRoom, JoinRoom, OpenDirect};
+use super::{CreateRoomForm, DirectRoomForm, Invitations};
+use crate::api::{list_rooms, public_rooms, CreateRoom, JoinRoom, OpenDirect};
 use crate::client::Chat;
 use crate::i18n::{fill, use_i18n};
 use crate::model::{RoomKind, RoomSummary};
@@ -26,6 +26,7 @@ pub fn RoomList() -> impl IntoView {
             <h1>{move || i18n.t().rooms}</h1>
             <CreateRoomForm action=create />
             <DirectRoomForm action=direct />
+            <Invitations />
             <Transition fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
                 {move || {
                     rooms
@@ -36,6 +37,7 @@ pub fn RoomList() -> impl IntoView {
                                     .into_iter()
                                     .partition(|r| r.is_member);
                                 let any_public = !others.is_empty();
+                                let last_public = others.last().map(|r| r.id);
                                 view! {
                                     <ul class="room-list" data-testid="my-rooms">
                                         {mine
@@ -51,6 +53,7 @@ pub fn RoomList() -> impl IntoView {
                                             .map(|room| view! { <JoinRow room join /> })
                                             .collect_view()}
                                     </ul>
+                                    <MorePublicRooms after=last_public join />
                                 }
                                     .into_any()
                             }
@@ -126,5 +129,49 @@ fn JoinRow(room: RoomSummary, join: ServerAction<JoinRoom>) -> impl IntoView {
                 <button type="submit">{move || i18n.t().join}</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// The next pages of public rooms, loaded on request, after the room `after`.
+#[component]
+fn MorePublicRooms(after: Option<i64>, join: ServerAction<JoinRoom>) -> impl IntoView {
+    let i18n = use_i18n();
+    let loaded = RwSignal::new(Vec::<RoomSummary>::new());
+    let cursor = RwSignal::new(after);
+    let more = Action::new(move |after: &Option<i64>| {
+        let after = *after;
+        async move { public_rooms(after).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = more.value().get() {
+            if let Some(last) = page.last() {
+                cursor.set(Some(last.id));
+            } else {
+                cursor.set(None);
+            }
+            loaded.update(|l| l.extend(page));
+        }
+    });
+    view! {
+        <ul class="room-list public">
+            {move || {
+                loaded
+                    .get()
+                    .into_iter()
+                    .map(|room| view! { <JoinRow room join /> })
+                    .collect_view()
+            }}
+        </ul>
+        {move || {
+            cursor
+                .get()
+                .map(|after| {
+                    view! {
+                        <button class="link" on:click=move |_| { more.dispatch(Some(after)); }>
+                            {move || i18n.t().more_public_rooms}
+                        </button>
+                    }
+                })
+        }}
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Composer, MessageList, TypingLine};
+use super::{Composer, MessageList, RoomActions, TypingLine};
 use crate::api::{load_room, ApiError};
 use crate::client::Chat;
 use crate::i18n::{fill, use_i18n};
@@ -79,6 +79,9 @@ fn Room(page: Page) -> impl IntoView {
         })
     };
     let direct = page.room.kind == crate::model::RoomKind::Direct;
+    // A display name need not be unique: a direct room also names the person's username.
+    let handle = page.room.peer_username.clone().map(|u| format!("@{u}"));
+    let actions = page.room.clone();
     view! {
         <section class="room" data-room-id=room>
             <header class="room-header">
@@ -86,9 +89,11 @@ fn Room(page: Page) -> impl IntoView {
                     "‹"
                 </a>
                 <h1>{page.room.name}</h1>
+                {handle.map(|h| view! { <span class="handle">{h}</span> })}
                 <span class="online" title=names data-testid="online-count">
                     {move || fill(i18n.t().online, &[("n", &count().to_string())])}
                 </span>
+                <RoomActions room=actions />
             </header>
             <MessageList feed=feed.clone() me=page.me.user_id direct />
             <TypingLine feed />

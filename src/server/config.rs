@@ -52,11 +52,16 @@ pub struct Config {
     pub synchronous: Synchronous,
     /// Where cargo-leptos put the site (JS, WASM, CSS, public files).
     pub site_root: String,
-    /// Origins allowed besides the server's own (same host as the request). Exact match,
-    /// e.g. `https://qa.example.com`.
+    /// The address people use, e.g. `https://chat.example.com` (empty: unknown). When set,
+    /// it is the server's own origin, and an https one turns on `secure_cookies`.
+    pub public_url: String,
+    /// Origins allowed besides the server's own, e.g. `https://qa.example.com`; compared
+    /// whole (scheme, host, port) and normalised when loaded.
     pub allowed_origins: Vec<String>,
-    /// Mark the session cookie `Secure` (set when served over https).
-    pub secure_cookies: bool,
+    /// Mark the session cookie `Secure` and name it `__Host-parlor_session`; `None`
+    /// ("auto") means when `public_url` is https.
+    #[serde(deserialize_with = "auto_bool", serialize_with = "auto_bool_as_text")]
+    pub secure_cookies: Option<bool>,
     /// Days a session lasts without signing in again.
     pub session_days: i64,
     /// Longest message body, in characters, after trimming.
@@ -125,8 +130,9 @@ impl Default for Config {
             database_url: "sqlite://data/parlor.db".into(),
             synchronous: Synchronous::Full,
             site_root: "target/site".into(),
+            public_url: String::new(),
             allowed_origins: Vec::new(),
-            secure_cookies: false,
+            secure_cookies: None,
             session_days: 30,
             max_body_chars: 4000,
             max_frame_bytes: 64 * 1024,
@@ -165,6 +171,8 @@ pub enum ConfigError {
     },
     #[error("invalid settings: {0}")]
     Invalid(#[from] toml::de::Error),
+    #[error("{0}")]
+    Value(String),
     #[error("{file}, line {line}: unknown setting `{key}`{hint}")]
     Unknown {
         file: String,
@@ -272,8 +280,34 @@ impl Config {
             };
             table.insert(key, value);
         }
-        let config = Config::deserialize(table)?;
+        let config = Config::deserialize(table)?.normalised()?;
         Ok(Loaded { config, warnings })
+    }
+
+    /// Checks and normalises the origins (`public_url`, `allowed_origins`), so that a bad
+    /// entry stops the server with a clear error instead of never matching.
+    fn normalised(mut self) -> Result<Config, ConfigError> {
+        use crate::server::auth::origin::normalize;
+        let bad = |name: &str, entry: &str| {
+            ConfigError::Value(format!(
+                "{name}: `{entry}` is not an origin such as https://qa.example.com \
+                 (a scheme, a host and an optional port, nothing after them)"
+            ))
+        };
+        if !self.public_url.is_empty() {
+            self.public_url =
+                normalize(&self.public_url).ok_or_else(|| bad("public_url", &self.public_url))?;
+        }
+        for entry in &mut self.allowed_origins {
+            *entry = normalize(entry).ok_or_else(|| bad("allowed_origins", entry))?;
+        }
+        Ok(self)
+    }
+
+    /// Whether the session cookie is `Secure` (and `__Host-` prefixed).
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or_else(|| self.public_url.starts_with("https://"))
     }
 
     /// The name of every setting, from the fields of [`Config`] itself.
@@ -304,6 +338,30 @@ fn nearest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
         .filter(|(d, k)| *d <= 3 || k.starts_with(key) || key.starts_with(k))
         .min()
         .map(|(_, k)| k)
+}
+
+/// `true`, `false` or `"auto"` (`None`).
+fn auto_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum AutoBool {
+        Bool(bool),
+        Text(String),
+    }
+    match AutoBool::deserialize(d)? {
+        AutoBool::Bool(b) => Ok(Some(b)),
+        AutoBool::Text(t) if t == "auto" => Ok(None),
+        AutoBool::Text(t) => Err(serde::de::Error::custom(format!(
+            "`{t}`: expected true, false or \"auto\""
+        ))),
+    }
+}
+
+fn auto_bool_as_text<S: serde::Serializer>(value: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(b) => s.serialize_bool(*b),
+        None => s.serialize_str("auto"),
+    }
 }
 
 /// `"127.0.0.1:9464"`, or `""` for none.
@@ -396,7 +454,33 @@ mod tests {
             c.allowed_origins,
             ["https://a.example", "https://b.example"]
         );
-        assert!(c.secure_cookies);
+        assert_eq!(c.secure_cookies, Some(true));
+    }
+
+    #[test]
+    fn origins_are_checked_and_normalised_and_https_means_secure_cookies() {
+        let c = Config::from_sources(
+            "public_url = \"HTTPS://Chat.Example:443/\"\nallowed_origins = [\"https://QA.example\"]",
+            vars(&[]),
+        )
+        .expect("valid");
+        assert_eq!(c.public_url, "https://chat.example");
+        assert_eq!(c.allowed_origins, ["https://qa.example"]);
+        assert!(c.cookies_secure(), "auto: https");
+        assert!(!Config::default().cookies_secure());
+        let off = Config::from_sources(
+            "public_url = \"https://chat.example\"\nsecure_cookies = false",
+            vars(&[]),
+        )
+        .expect("valid");
+        assert!(!off.cookies_secure());
+        for bad in [
+            "allowed_origins = [\"qa.example\"]",
+            "public_url = \"https://x.example/chat\"",
+        ] {
+            let err = Config::from_sources(bad, vars(&[])).expect_err("refused");
+            assert!(err.to_string().contains("is not an origin"), "{err}");
+        }
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub async fn session(state: &AppState) -> Result<Option<SessionUser>, ApiError> 
     let headers: HeaderMap = leptos_axum::extract()
         .await
         .map_err(|e| ApiError::Request(e.to_string()))?;
-    Ok(auth::authenticate(&state.store, &headers).await?)
+    let secure = state.config.cookies_secure();
+    Ok(auth::authenticate(&state.store, &headers, secure).await?)
 }
 
 /// The session of the request, or `NotSignedIn`.
@@ -74,7 +75,7 @@ pub fn set_session_cookie(state: &AppState, token: &str) {
         let value = cookie::set(
             token,
             state.config.session_days,
-            state.config.secure_cookies,
+            state.config.cookies_secure(),
         );
         response.append_header(header::SET_COOKIE, value);
     }
@@ -85,7 +86,7 @@ pub fn clear_session_cookie(state: &AppState) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(
             header::SET_COOKIE,
-            cookie::clear(state.config.secure_cookies),
+            cookie::clear(state.config.cookies_secure()),
         );
     }
 }

@@ -1,9 +1,16 @@
 //! Sign-in and sign-up limits, per username and per client address, with `governor`.
 //!
-//! Both cost an Argon2 hash, so both draw on the address's sign-in bucket; sign-ups also have
-//! a bucket of their own per address, so that one address cannot create accounts without
-//! bound. An IPv6 client is counted by its /64, the block one subscriber gets, so that
-//! walking the addresses of one network does not multiply its attempts.
+//! - A username's attempts are counted per address it is tried from (`sign_in_per_minute`),
+//!   so that an attacker elsewhere cannot spend a real user's attempts and lock them out;
+//!   a ceiling of ten times that over all addresses still stops a spread-out guesser.
+//! - An address has five times `sign_in_per_minute` over all usernames.
+//! - Sign-ups cost an Argon2 hash too, so they draw on the address's bucket, and have a
+//!   bucket of their own per address (`sign_ups_per_hour`), so that one address cannot
+//!   create accounts without bound.
+//! - An IPv6 client is counted by its /64, the block one subscriber gets, so that walking the
+//!   addresses of one network does not multiply its attempts.
+//! - Keys are validated, bounded usernames and addresses; a map past [`MAX_KEYS`] forgets its
+//!   idle buckets at once, so memory has a ceiling whatever the traffic.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -15,23 +22,29 @@ use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 /// How long to wait before the refused attempt would be allowed.
 pub type Wait = Duration;
 
+/// Keys a bucket map holds before its idle buckets are forgotten at once.
+pub const MAX_KEYS: usize = 100_000;
+
 /// Token buckets for sign-in and sign-up attempts.
 pub struct AccountLimiter {
+    by_name_and_addr: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     by_name: DefaultKeyedRateLimiter<String>,
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
     sign_ups: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl AccountLimiter {
-    /// Allows `per_minute` sign-in attempts per username and `5 × per_minute` per address
-    /// (many people can share one address), and `sign_ups_per_hour` sign-ups per address.
+    /// Allows `per_minute` sign-in attempts per username from one address, ten times that
+    /// per username in all, five times that per address, and `sign_ups_per_hour` sign-ups
+    /// per address.
     pub fn new(per_minute: u32, sign_ups_per_hour: u32) -> AccountLimiter {
         let per_name = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        let per_addr = per_name.saturating_mul(NonZeroU32::MIN.saturating_add(4));
+        let times = |n: u32| per_name.saturating_mul(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         let sign_ups = NonZeroU32::new(sign_ups_per_hour).unwrap_or(NonZeroU32::MIN);
         AccountLimiter {
-            by_name: RateLimiter::keyed(Quota::per_minute(per_name)),
-            by_addr: RateLimiter::keyed(Quota::per_minute(per_addr)),
+            by_name_and_addr: RateLimiter::keyed(Quota::per_minute(per_name)),
+            by_name: RateLimiter::keyed(Quota::per_minute(times(10))),
+            by_addr: RateLimiter::keyed(Quota::per_minute(times(5))),
             sign_ups: RateLimiter::keyed(Quota::per_hour(sign_ups)),
         }
     }
@@ -39,13 +52,14 @@ impl AccountLimiter {
     /// Takes one sign-in attempt from the username's and the address's buckets. `username`
     /// must already be valid (bounded): it becomes a key. `None` counts the address only.
     pub fn sign_in(&self, username: Option<&str>, addr: Option<IpAddr>) -> Result<(), Wait> {
+        let addr = addr.map(network);
+        let from_here = addr.map_or(Ok(()), |a| take(&self.by_addr, &a));
         let name = username.map_or(Ok(()), |n| {
-            self.by_name.check_key(&n.to_lowercase()).map_err(wait)
+            let n = n.to_lowercase();
+            let here = take(&self.by_name_and_addr, &(n.clone(), addr));
+            here.and(take(&self.by_name, &n))
         });
-        let addr = addr.map_or(Ok(()), |a| {
-            self.by_addr.check_key(&network(a)).map_err(wait)
-        });
-        name.and(addr)
+        from_here.and(name)
     }
 
     /// Takes one sign-up from the address's sign-up bucket and one attempt from its sign-in
@@ -54,17 +68,29 @@ impl AccountLimiter {
         let Some(addr) = addr.map(network) else {
             return Ok(());
         };
-        let hashes = self.by_addr.check_key(&addr).map_err(wait);
-        let accounts = self.sign_ups.check_key(&addr).map_err(wait);
+        let hashes = take(&self.by_addr, &addr);
+        let accounts = take(&self.sign_ups, &addr);
         hashes.and(accounts)
     }
 
     /// Forgets buckets that are full again, so memory follows recent traffic only.
     pub fn forget_idle(&self) {
+        self.by_name_and_addr.retain_recent();
         self.by_name.retain_recent();
         self.by_addr.retain_recent();
         self.sign_ups.retain_recent();
     }
+}
+
+/// One attempt from a keyed bucket, keeping the map under [`MAX_KEYS`].
+fn take<K>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), Wait>
+where
+    K: Clone + Eq + std::hash::Hash,
+{
+    if limiter.len() >= MAX_KEYS {
+        limiter.retain_recent();
+    }
+    limiter.check_key(key).map_err(wait)
 }
 
 fn wait(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> Wait {
@@ -116,6 +142,30 @@ mod tests {
         }
         assert!(limiter.sign_in(None, busy).is_err());
         assert!(limiter.sign_up(busy).is_err());
+    }
+
+    #[test]
+    fn an_attacker_elsewhere_cannot_lock_a_user_out() {
+        let limiter = AccountLimiter::new(2, 10);
+        let (attacker, alice) = (ip("203.0.113.66"), ip("198.51.100.7"));
+        assert!(limiter.sign_in(Some("alice"), attacker).is_ok());
+        assert!(limiter.sign_in(Some("alice"), attacker).is_ok());
+        assert!(
+            limiter.sign_in(Some("alice"), attacker).is_err(),
+            "the attacker is stopped"
+        );
+        assert!(
+            limiter.sign_in(Some("alice"), alice).is_ok(),
+            "alice is not"
+        );
+        // Spread over many addresses, the username's ceiling (ten times) still holds.
+        let spread = (0..40)
+            .filter(|i| {
+                let from = ip(&format!("192.0.2.{i}"));
+                limiter.sign_in(Some("bob"), from).is_ok()
+            })
+            .count();
+        assert_eq!(spread, 20);
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod cookie;
 mod limiter;
 pub mod origin;
 mod password;
-mod rules;
+pub mod rules;
 mod token;
 
 use std::net::IpAddr;
@@ -151,12 +151,14 @@ pub async fn sign_out(store: &Store, hub: &Hub, session_id: i64) -> Result<(), A
     Ok(())
 }
 
-/// The session named by the request's cookie, if it is valid.
+/// The session named by the request's cookie (`secure`: the `__Host-` one), if it is
+/// valid.
 pub async fn authenticate(
     store: &Store,
     headers: &HeaderMap,
+    secure: bool,
 ) -> Result<Option<SessionUser>, StoreError> {
-    match cookie::token(headers) {
+    match cookie::token(headers, secure) {
         Some(token) => store.session_user(&token::digest(token)).await,
         None => Ok(None),
     }

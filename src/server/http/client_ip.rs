@@ -31,6 +31,36 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     client
 }
 
+/// Whether the request reached the proxies over https: only a trusted proxy's word counts
+/// (`Forwarded: proto=` of the nearest hop, else the last `X-Forwarded-Proto`).
+pub fn forwarded_https(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> bool {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return false;
+    };
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return false;
+    }
+    let last = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .map(|v| v.trim().to_owned())
+    };
+    let proto = match last("forwarded") {
+        Some(element) => element.split(';').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case("proto")
+                .then(|| value.trim().trim_matches('"').to_owned())
+        }),
+        None => last("x-forwarded-proto"),
+    };
+    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
 /// The forwarded-for chain, farthest first; `None` for a hop that is not an address.
 fn hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     let forwarded: Vec<&str> = headers
@@ -128,6 +158,19 @@ mod tests {
         // A hop that is not an address ends the chain.
         let h = headers(&[("forwarded", "for=unknown, for=10.0.0.2")]);
         assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_says_https() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let h = headers(&[("x-forwarded-proto", "https")]);
+        assert!(forwarded_https(Some(ip("10.0.0.1")), &h, &trusted));
+        assert!(!forwarded_https(Some(ip("203.0.113.1")), &h, &trusted));
+        assert!(!forwarded_https(None, &h, &trusted));
+        let h = headers(&[("forwarded", "for=1.2.3.4;proto=https")]);
+        assert!(forwarded_https(Some(ip("10.0.0.1")), &h, &trusted));
+        let h = headers(&[("forwarded", "for=1.2.3.4;proto=http")]);
+        assert!(!forwarded_https(Some(ip("10.0.0.1")), &h, &trusted));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -130,11 +130,13 @@ async fn request_guard(State(state): State<AppState>, request: Request, next: Ne
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let limit = u64::try_from(state.config.max_request_bytes).unwrap_or(u64::MAX);
-    if !origin::may_mutate(
-        request.method(),
-        request.headers(),
-        &state.config.allowed_origins,
-    ) {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let https = client_ip::forwarded_https(peer, request.headers(), &state.config.trusted_proxies);
+    let origins = origin::Origins::of(&state.config, https);
+    if !origin::may_mutate(request.method(), request.headers(), origins) {
         // A small body is read and dropped, so the connection stays usable; a large or slow
         // one is left, and `keep_alive` announces the close.
         if declared.is_some_and(|n| n <= limit) {

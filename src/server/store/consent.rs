@@ -153,10 +153,12 @@ impl Store {
 
     /// The members of a room, by user id (for the hub, when someone leaves or is removed).
     pub async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT user_id FROM members WHERE room_id = ?")
-            .bind(room)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT user_id FROM members WHERE room_id = ?")
+                .bind(room)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }
 
@@ -186,29 +188,50 @@ mod tests {
         assert!(!store.is_member(secret, b).await.expect("query"), "not yet");
         let waiting = store.invitations(b).await.expect("query");
         assert_eq!(waiting.len(), 1);
-        assert_eq!((waiting[0].room_name.as_str(), waiting[0].invited_by.as_str()), ("secret", "ann"));
-        assert!(store.answer_invitation(b, secret, true).await.expect("query"));
+        assert_eq!(
+            (
+                waiting[0].room_name.as_str(),
+                waiting[0].invited_by.as_str()
+            ),
+            ("secret", "ann")
+        );
+        assert!(store
+            .answer_invitation(b, secret, true)
+            .await
+            .expect("query"));
         assert!(store.is_member(secret, b).await.expect("query"));
         assert!(store.invitations(b).await.expect("query").is_empty());
 
         // Declined: nothing happens, and it is gone.
         store.invite(a, secret, c).await.expect("query");
-        assert!(store.answer_invitation(c, secret, false).await.expect("query"));
+        assert!(store
+            .answer_invitation(c, secret, false)
+            .await
+            .expect("query"));
         assert!(!store.is_member(secret, c).await.expect("query"));
-        assert!(!store.answer_invitation(c, secret, true).await.expect("query"));
+        assert!(!store
+            .answer_invitation(c, secret, true)
+            .await
+            .expect("query"));
         assert!(!store.is_member(secret, c).await.expect("query"));
 
         // Leaving.
         assert!(store.leave(b, secret).await.expect("query"));
         assert!(!store.is_member(secret, b).await.expect("query"));
         let direct = store.open_direct(a, c).await.expect("query");
-        assert!(!store.leave(a, direct).await.expect("query"), "direct rooms are not left");
+        assert!(
+            !store.leave(a, direct).await.expect("query"),
+            "direct rooms are not left"
+        );
     }
 
     #[sqlx::test(migrations = false)]
     async fn a_block_drops_invitations_and_stops_new_ones(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
-        let (a, b) = (test_user(&store, "ann").await, test_user(&store, "ben").await);
+        let (a, b) = (
+            test_user(&store, "ann").await,
+            test_user(&store, "ben").await,
+        );
         let room = store.create_group(a, "r", false).await.expect("query");
         store.invite(a, room, b).await.expect("query");
         store.set_block(b, a, true).await.expect("query");

@@ -21,8 +21,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use accounts::{NewUser, UserRow};
-pub use messages::{SendOutcome, SendRequest};
 pub use consent::InviteOutcome;
+pub use messages::{SendOutcome, SendRequest};
 pub use rooms::{JoinOutcome, ReadState};
 pub use sessions::SessionUser;
 use write_tx::WriteTx;

@@ -21,6 +21,8 @@ struct RoomRow {
     is_member: bool,
     last_seq: i64,
     last_read_seq: i64,
+    peer_username: Option<String>,
+    peer_blocked: bool,
     msg_id: Option<i64>,
     sender_id: Option<UserId>,
     sender_name: Option<String>,
@@ -56,6 +58,8 @@ impl From<RoomRow> for RoomSummary {
             is_member: r.is_member,
             last_seq: r.last_seq,
             last_read_seq: r.last_read_seq,
+            peer_username: r.peer_username,
+            peer_blocked: r.peer_blocked,
             last_message,
         }
     }
@@ -72,6 +76,13 @@ const ROOM_SELECT: &str = "
                AS is_member,
            COALESCE((SELECT m.last_read_seq FROM members m
                      WHERE m.room_id = r.id AND m.user_id = ?1), 0) AS last_read_seq,
+           CASE WHEN r.kind = 'direct' THEN
+               (SELECT u.username FROM members o JOIN users u ON u.id = o.user_id
+                WHERE o.room_id = r.id AND o.user_id <> ?1) END AS peer_username,
+           r.kind = 'direct' AND EXISTS (
+               SELECT 1 FROM members o
+               JOIN blocks b ON b.blocked_id = o.user_id AND b.blocker_id = ?1
+               WHERE o.room_id = r.id AND o.user_id <> ?1) AS peer_blocked,
            lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
            lm.client_msg_id, lm.body, lm.created_at
     FROM rooms r
@@ -339,17 +350,28 @@ mod tests {
     #[sqlx::test(migrations = false)]
     async fn public_rooms_are_paged_by_activity_and_capped(pool: sqlx::SqlitePool) {
         let store = Store::from_pool(pool).await.expect("store");
-        let (a, b) = (test_user(&store, "ann").await, test_user(&store, "ben").await);
+        let (a, b) = (
+            test_user(&store, "ann").await,
+            test_user(&store, "ben").await,
+        );
         let mut made = Vec::new();
         for i in 0..7 {
-            made.push(store.create_group(a, &format!("r{i}"), true).await.expect("query"));
+            made.push(
+                store
+                    .create_group(a, &format!("r{i}"), true)
+                    .await
+                    .expect("query"),
+            );
             // Distinct activity times (milliseconds).
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
         let first = store.rooms_for(b, 3).await.expect("query");
         let ids: Vec<RoomId> = first.iter().map(|r| r.id).collect();
         assert_eq!(ids, [made[6], made[5], made[4]], "newest first, capped");
-        let next = store.public_rooms(b, Some(made[4]), 3).await.expect("query");
+        let next = store
+            .public_rooms(b, Some(made[4]), 3)
+            .await
+            .expect("query");
         let ids: Vec<RoomId> = next.iter().map(|r| r.id).collect();
         assert_eq!(ids, [made[3], made[2], made[1]]);
         // A direct room with no message yet is in its opener's list only.

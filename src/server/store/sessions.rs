@@ -51,12 +51,11 @@ impl Store {
     /// Deletes the rows of sessions that can never be used again: expired ones, and revoked
     /// ones. Returns how many went.
     pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL",
-        )
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL")
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected())
     }
 
@@ -100,7 +99,11 @@ mod tests {
         assert_eq!(found.map(|s| s.user_id), Some(user.id));
         assert_eq!(store.session_user(b"old").await.expect("query"), None);
         store.revoke_session(live).await.expect("query");
-        assert_eq!(store.purge_sessions().await.expect("query"), 2, "both rows go");
+        assert_eq!(
+            store.purge_sessions().await.expect("query"),
+            2,
+            "both rows go"
+        );
         assert_eq!(store.session_user(b"live").await.expect("query"), None);
     }
 }

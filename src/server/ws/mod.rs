@@ -29,6 +29,7 @@ use futures_util::stream::{FuturesOrdered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 
 use super::auth::{self, origin};
+use super::http::client_ip;
 use super::hub::{serialise, CloseReason, Delivery, Registration};
 use super::metrics::Limit;
 use super::state::AppState;
@@ -57,12 +58,19 @@ const TYPING_EVERY: Duration = Duration::from_secs(1);
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin::allowed(&headers, &state.config.allowed_origins) {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let config = &state.config;
+    let https = client_ip::forwarded_https(peer, &headers, &config.trusted_proxies);
+    if !origin::allowed(&headers, origin::Origins::of(config, https)) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let user = match auth::authenticate(&state.store, &headers).await {
+    let secure = config.cookies_secure();
+    let user = match auth::authenticate(&state.store, &headers, secure).await {
         Ok(Some(user)) => user,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
         Err(e) => {
@@ -668,7 +676,11 @@ async fn close_with(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &'s
     };
     // The peer may already be gone, or not reading (the write has the socket's deadline);
     // there is nothing more to tell it then.
-    if sink.send_message(WsMessage::Close(Some(frame))).await.is_err() {
+    if sink
+        .send_message(WsMessage::Close(Some(frame)))
+        .await
+        .is_err()
+    {
         return;
     }
     let answered = async {

@@ -53,7 +53,8 @@ impl Reads {
             return false;
         }
         r.pending = Some(seq);
-        r.written.is_none_or(|t| now.duration_since(t) >= READ_EVERY)
+        r.written
+            .is_none_or(|t| now.duration_since(t) >= READ_EVERY)
     }
 
     /// The earliest moment a waiting position is due.
@@ -69,7 +70,9 @@ impl Reads {
     pub fn due(&mut self, now: Instant) -> Vec<(RoomId, Seq)> {
         let mut due = Vec::new();
         for (room, r) in &mut self.rooms {
-            let ready = r.written.is_none_or(|t| now.duration_since(t) >= READ_EVERY);
+            let ready = r
+                .written
+                .is_none_or(|t| now.duration_since(t) >= READ_EVERY);
             if let (true, Some(seq)) = (ready, r.pending) {
                 r.pending = None;
                 r.written = Some(now);
