@@ -19,11 +19,17 @@ test("Bob's badge counts Alice's messages and clears when he opens the room", as
   const alice = await newPerson(browser, "alice", "Alice");
   const bob = await newPerson(browser, "bob", "Bob");
   const room = await openDirect(alice, bob);
+  // A direct room shows in Bob's list only once Alice has said something.
+  await open(bob.page, "/");
+  await expect(bob.page.locator(".room-row", { hasText: "Alice" })).toHaveCount(0);
+  await say(alice.page, "one");
+  await expect(bubbles(alice.page, "one")).toBeVisible();
   await open(bob.page, "/");
   const row = bob.page.locator(".room-row", { hasText: "Alice" });
   await expect(row).toBeVisible();
+  await expect(row.getByTestId("unread-badge")).toHaveText("1");
 
-  for (const text of ["one", "two", "three"]) await say(alice.page, text);
+  for (const text of ["two", "three"]) await say(alice.page, text);
   const badge = row.getByTestId("unread-badge");
   await expect(badge).toHaveText("3");
   await expect(bob.page).toHaveTitle("(3) Parlor");

@@ -95,6 +95,7 @@ pub async fn block_user(username: String, block: String) -> Result<(), ApiError>
 }
 
 /// `true` or `false`, strictly: any other value is the caller's mistake.
+#[cfg(feature = "ssr")]
 fn parse_bool(value: &str) -> Result<bool, ApiError> {
     match value {
         "true" => Ok(true),

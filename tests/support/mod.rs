@@ -584,6 +584,18 @@ impl Socket {
         }
     }
 
+    /// Every text frame that arrives within `wait` (for checking what did not arrive).
+    pub async fn frames_for(&mut self, wait: Duration) -> Vec<ServerFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut frames = Vec::new();
+        while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            if let WsMessage::Text(text) = message {
+                frames.push(serde_json::from_str(text.as_str()).expect("frame"));
+            }
+        }
+        frames
+    }
+
     /// Drops the connection without a closing handshake, as a lost network does.
     pub fn cut(self) {
         drop(self.ws);
