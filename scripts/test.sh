@@ -25,6 +25,9 @@ cargo test --features ssr
 step "HTTP fuzz: malformed calls of every server function, 15 s (examples/http_fuzz)"
 target/debug/examples/http_fuzz --seconds 15
 
+step "abuse: every attack of the security review while ten people chat, 3 s each (examples/abuse)"
+target/debug/examples/abuse --seconds 3
+
 step "benchmark smoke (the load generator against every server, a few seconds)"
 scripts/bench.sh --smoke --json target/bench/smoke.json
 

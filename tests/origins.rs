@@ -14,11 +14,15 @@ async fn an_https_page_does_not_pass_for_the_http_server_of_the_same_host() {
     let alice = Person::sign_up(&server, "alice").await;
     let https = format!("https://{}", server.addr);
     assert_eq!(
-        Socket::open(&server, Some(&alice.cookie), Some(&https)).await.err(),
+        Socket::open(&server, Some(&alice.cookie), Some(&https))
+            .await
+            .err(),
         Some(403)
     );
     let http = format!("http://{}", server.addr);
-    assert!(Socket::open(&server, Some(&alice.cookie), Some(&http)).await.is_ok());
+    assert!(Socket::open(&server, Some(&alice.cookie), Some(&http))
+        .await
+        .is_ok());
     let post = reqwest::Client::new()
         .post(server.url("/api/list_rooms"))
         .header("origin", https)
@@ -41,7 +45,11 @@ async fn behind_https_the_cookie_is_secure_and_host_only() {
         &server,
         None,
         "sign_up",
-        &[("username", "alice"), ("display_name", ""), ("password", PASSWORD)],
+        &[
+            ("username", "alice"),
+            ("display_name", ""),
+            ("password", PASSWORD),
+        ],
     )
     .await;
     assert_eq!(signed.status, 200, "{}", signed.body);

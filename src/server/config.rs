@@ -117,7 +117,7 @@ pub struct Config {
     /// `text` or `json`. The level comes from `RUST_LOG` (default `info`).
     pub log_format: LogFormat,
     /// Threads hashing passwords (Argon2id, 19 MiB each): at most this many sign-ups and
-    /// sign-ins are hashed at once; 0 means one per CPU core, at most four.
+    /// sign-ins are hashed at once; 0 means half the CPU cores, at least one, at most four.
     pub password_threads: usize,
 }
 
@@ -191,9 +191,11 @@ pub struct Loaded {
 
 impl Config {
     /// How many threads hash passwords: `password_threads`, or one per core up to four.
+    /// Half the cores by default (at least one, at most four): a burst of sign-ins keeps its
+    /// hashes to those, and the chat keeps the other half.
     pub fn password_threads(&self) -> usize {
         match self.password_threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 4)),
             n => n,
         }
     }

@@ -121,6 +121,19 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
             }
         }
     });
+    // The write-ahead log is copied back every second, outside any commit.
+    let log = store.clone();
+    let writing = Arc::downgrade(&room_limiter);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while writing.strong_count() > 0 {
+            every.tick().await;
+            if let Err(e) = log.checkpoint().await {
+                tracing::debug!(error = %e, "checkpoint not done");
+            }
+        }
+    });
     let state = AppState {
         limiter: sign_in_limiter,
         passwords: Arc::new(passwords),

@@ -53,13 +53,14 @@ impl AccountLimiter {
     /// must already be valid (bounded): it becomes a key. `None` counts the address only.
     pub fn sign_in(&self, username: Option<&str>, addr: Option<IpAddr>) -> Result<(), Wait> {
         let addr = addr.map(network);
-        let from_here = addr.map_or(Ok(()), |a| take(&self.by_addr, &a));
-        let name = username.map_or(Ok(()), |n| {
-            let n = n.to_lowercase();
-            let here = take(&self.by_name_and_addr, &(n.clone(), addr));
-            here.and(take(&self.by_name, &n))
-        });
-        from_here.and(name)
+        addr.map_or(Ok(()), |a| take(&self.by_addr, &a))?;
+        let Some(name) = username.map(str::to_lowercase) else {
+            return Ok(());
+        };
+        // The username's ceiling is spent only by attempts its per-address bucket allowed,
+        // so that a flood from one place cannot drain it for everyone.
+        take(&self.by_name_and_addr, &(name.clone(), addr))?;
+        take(&self.by_name, &name)
     }
 
     /// Takes one sign-up from the address's sign-up bucket and one attempt from its sign-in

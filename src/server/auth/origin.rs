@@ -57,7 +57,7 @@ pub fn allowed(headers: &HeaderMap, origins: Origins<'_>) -> bool {
     let Some(origin) = origin.to_str().ok().and_then(normalize) else {
         return false;
     };
-    if origins.allowed.iter().any(|a| *a == origin) {
+    if origins.allowed.contains(&origin) {
         return true;
     }
     let own = match origins.public {

@@ -18,6 +18,7 @@ use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::nonce::use_nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -214,7 +215,15 @@ pub async fn serve(
         })
     });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listeners.app, app)
+    // Every frame is written whole and flushed on purpose (a batch is fed, then flushed
+    // once), so Nagle's algorithm only adds delay: a small frame (a typing notice) followed
+    // by an ack waited for the client's delayed ACK, 40 ms. `examples/abuse.rs` found it.
+    let listener = listeners.app.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stopping.send(true);

@@ -33,6 +33,7 @@ pub struct NewUser<'a> {
 impl Store {
     /// Creates a user; `None` when the username is taken (in any letter case).
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<Option<UserRow>, StoreError> {
+        let _gate = self.gate().await;
         let row = sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (username, display_name, password_hash, created_at)
              VALUES (?, ?, ?, ?)

@@ -35,6 +35,7 @@ impl Store {
         if self.blocks(invitee, inviter).await? {
             return Ok(InviteOutcome::Blocked);
         }
+        let _gate = self.gate().await;
         let done = sqlx::query(
             "INSERT INTO invitations (room_id, user_id, invited_by, created_at)
              SELECT ?1, ?2, ?3, ?4
@@ -94,6 +95,7 @@ impl Store {
 
     /// Takes `user` out of a group room. Returns whether they were in it.
     pub async fn leave(&self, user: UserId, room: RoomId) -> Result<bool, StoreError> {
+        let _gate = self.gate().await;
         let done = sqlx::query(
             "DELETE FROM members WHERE room_id = ? AND user_id = ?
                AND room_id IN (SELECT id FROM rooms WHERE kind = 'group')",

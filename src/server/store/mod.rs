@@ -48,6 +48,8 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Every write of this process passes this gate, one at a time (see [`Store::gate`]).
+    gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Arc<str>,
     /// The write-ahead log's path (`<database>-wal`), when the store knows its file.
     wal: Option<Arc<Path>>,
@@ -64,7 +66,9 @@ impl Store {
                 Synchronous::Normal => SqliteSynchronous::Normal,
             })
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(config.busy_timeout_secs));
+            .busy_timeout(Duration::from_secs(config.busy_timeout_secs))
+            // No checkpoint inside a commit: see `Store::checkpoint`.
+            .pragma("wal_autocheckpoint", "0");
         let mut wal = options.get_filename().as_os_str().to_owned();
         wal.push("-wal");
         if let Some(dir) = options.get_filename().parent() {
@@ -92,6 +96,7 @@ impl Store {
         let epoch = backup::take_backup_mark(&pool).await?;
         Ok(Store {
             pool,
+            gate: Arc::default(),
             epoch: epoch.into(),
             wal: None,
         })
@@ -99,7 +104,17 @@ impl Store {
 
     /// A write transaction (`BEGIN IMMEDIATE`); see [`WriteTx`] for why it is not sqlx's.
     async fn write_tx(&self) -> Result<WriteTx, StoreError> {
-        WriteTx::begin(&self.pool).await
+        WriteTx::begin(&self.pool, self.gate().await).await
+    }
+
+    /// The write gate. SQLite takes one writer at a time, and a pooled connection that finds
+    /// the write lock taken sleeps in SQLite's busy handler (1, 2, 5, 10… ms) before it
+    /// tries again: two of this process's own writes colliding cost a group commit tens of
+    /// milliseconds. So every write here waits its turn on this in-process queue instead, and
+    /// the busy handler is left for other processes (a `parlor backup`, an operator's
+    /// `sqlite3`).
+    async fn gate(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.gate.clone().lock_owned().await
     }
 
     /// The identity of this database: cursors from another epoch are not resumable.
@@ -120,6 +135,18 @@ impl Store {
     /// query fails.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Copies the write-ahead log back into the database (`PRAGMA wal_checkpoint(PASSIVE)`),
+    /// as far as readers allow, without blocking writers. SQLite would otherwise checkpoint
+    /// inside whichever commit crosses 1,000 pages of log, and that commit (and every send
+    /// in its batch) would wait for the checkpoint's flush to disk, tens of milliseconds.
+    /// The server calls this every second from a task of its own.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Whether the database answers a trivial query.

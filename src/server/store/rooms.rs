@@ -252,6 +252,7 @@ impl Store {
         user: UserId,
         seq: Seq,
     ) -> Result<Option<Seq>, StoreError> {
+        let _gate = self.gate().await;
         Ok(sqlx::query_scalar(
             "UPDATE members
              SET last_read_seq = MAX(last_read_seq,

@@ -22,6 +22,7 @@ impl Store {
         token_hash: &[u8],
         expires_at: i64,
     ) -> Result<i64, StoreError> {
+        let _gate = self.gate().await;
         Ok(sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
              VALUES (?, ?, ?, ?) RETURNING id",
@@ -51,6 +52,7 @@ impl Store {
     /// Deletes the rows of sessions that can never be used again: expired ones, and revoked
     /// ones. Returns how many went.
     pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
+        let _gate = self.gate().await;
         let done =
             sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL")
                 .bind(now_ms())
@@ -61,6 +63,7 @@ impl Store {
 
     /// Revokes a session; later look-ups of its token find nothing.
     pub async fn revoke_session(&self, session_id: i64) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
         sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(session_id)

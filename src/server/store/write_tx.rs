@@ -16,6 +16,7 @@ use std::ops::{Deref, DerefMut};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::OwnedMutexGuard;
 
 use super::StoreError;
 
@@ -23,14 +24,24 @@ pub struct WriteTx {
     conn: PoolConnection<Sqlite>,
     /// Whether the transaction ended cleanly (committed or rolled back).
     ended: bool,
+    /// The store's write gate, held until the transaction ends (see `Store::gate`).
+    _gate: OwnedMutexGuard<()>,
 }
 
 impl WriteTx {
-    /// Takes a connection from the pool and begins an immediate transaction on it.
-    pub async fn begin(pool: &SqlitePool) -> Result<WriteTx, StoreError> {
+    /// Passes the write gate, takes a connection from the pool and begins an immediate
+    /// transaction on it.
+    pub async fn begin(
+        pool: &SqlitePool,
+        gate: OwnedMutexGuard<()>,
+    ) -> Result<WriteTx, StoreError> {
         let mut conn = pool.acquire().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        Ok(WriteTx { conn, ended: false })
+        Ok(WriteTx {
+            conn,
+            ended: false,
+            _gate: gate,
+        })
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {

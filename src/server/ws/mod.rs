@@ -7,8 +7,8 @@
 //!
 //! - [`reads`]: read positions, coalesced per room and socket.
 //!
-//! Every frame is metered per user (`send` by `messages_per_second`, the others by
-//! `frames_per_second`), and every write to the socket has a deadline (`write_timeout_ms`),
+//! Every frame is metered per user (`send` by `messages_per_second`, `read` by coalescing
+//! it, the others by `frames_per_second`), and every write to the socket has a deadline (`write_timeout_ms`),
 //! the catch-up and the close frame included: a client cannot make the server do unbounded
 //! work, nor hold its socket by not reading.
 
@@ -50,6 +50,10 @@ const FEED_BATCH: usize = 64;
 
 /// How long a closing socket waits for the client's answering close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// After a `rate_limited` answer to a metered frame, further refusals in this time are
+/// dropped silently.
+const REFUSALS_EVERY: Duration = Duration::from_secs(1);
 
 /// Typing notices a socket passes on, at most one per room in this time.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
@@ -147,6 +151,8 @@ struct Connection {
     reads: reads::Reads,
     /// When this socket last passed on a typing notice, per room.
     typed: HashMap<RoomId, Instant>,
+    /// Until when frames refused by `frames_per_second` are dropped without an answer.
+    quiet_until: Option<Instant>,
 }
 
 impl Connection {
@@ -164,6 +170,7 @@ impl Connection {
             direct: HashSet::new(),
             reads: reads::Reads::default(),
             typed: HashMap::new(),
+            quiet_until: None,
         }
     }
 
@@ -309,10 +316,18 @@ impl Connection {
                 return send_error(sink, ErrorCode::BadFrame, &detail, None, None).await;
             }
         };
-        let metered = !matches!(frame, ClientFrame::Send { .. });
+        // Sends have their own limit; reads are not refused but coalesced (see `reads`), so a
+        // busy room's reader never loses its last position to the limit.
+        let metered = !matches!(frame, ClientFrame::Send { .. } | ClientFrame::Read { .. });
         if metered && !self.state.frame_limiter.allow(self.user.user_id) {
             self.state.metrics.limited(Limit::Frames);
-            let detail = "slow down: too many frames";
+            // One answer per second is enough: a flood must not make the server write a flood.
+            let now = Instant::now();
+            if self.quiet_until.is_some_and(|t| now < t) {
+                return Ok(());
+            }
+            self.quiet_until = Some(now + REFUSALS_EVERY);
+            let detail = "slow down: too many frames (more are dropped unanswered for 1 s)";
             return send_error(sink, ErrorCode::RateLimited, detail, None, frame.room_id()).await;
         }
         match frame {
