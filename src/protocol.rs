@@ -27,6 +27,8 @@ pub struct Message {
     pub seq: Seq,
     pub sender_id: UserId,
     pub sender_name: String,
+    /// The sender's username: display names need not be unique, so it is shown beside them.
+    pub sender_username: String,
     pub client_msg_id: String,
     pub body: String,
     /// Milliseconds since the Unix epoch, server clock. Display only.

@@ -233,7 +233,7 @@ impl Feed {
     }
 
     /// Turns an acknowledged send into the stored message it became.
-    pub fn ack(&self, ack: &Ack, sender_id: UserId, sender_name: &str) {
+    pub fn ack(&self, ack: &Ack, me: &crate::model::Me) {
         let body = self.pending.with_untracked(|p| {
             p.iter()
                 .find(|p| p.client_msg_id == ack.client_msg_id)
@@ -244,8 +244,9 @@ impl Feed {
                 id: ack.id,
                 room_id: ack.room_id,
                 seq: ack.seq,
-                sender_id,
-                sender_name: sender_name.to_owned(),
+                sender_id: me.user_id,
+                sender_name: me.display_name.clone(),
+                sender_username: me.username.clone(),
                 client_msg_id: ack.client_msg_id.clone(),
                 body,
                 created_at: ack.created_at,

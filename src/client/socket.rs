@@ -293,8 +293,7 @@ fn apply(chat: Chat, frame: ServerFrame) {
         }
         ServerFrame::Ack(ack) => {
             if let Some(me) = chat.me.get_untracked() {
-                chat.feed(ack.room_id)
-                    .ack(&ack, me.user_id, &me.display_name);
+                chat.feed(ack.room_id).ack(&ack, &me);
             }
         }
         ServerFrame::Reset { room_id, .. } => reload(chat, room_id),

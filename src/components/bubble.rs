@@ -32,6 +32,7 @@ pub fn Bubble(message: Message, mine: bool, #[prop(into)] read: Signal<bool>) ->
         >
             <header>
                 <span class="name">{message.sender_name}</span>
+                <span class="handle">{format!("@{}", message.sender_username)}</span>
                 <time>{clock}</time>
             </header>
             <p class="body">{body}</p>

@@ -453,6 +453,7 @@ mod tests {
             seq,
             sender_id: 1,
             sender_name: "u1".into(),
+            sender_username: "u1".into(),
             client_msg_id: format!("m{seq}"),
             body: "hi".into(),
             created_at: 0,

@@ -14,6 +14,7 @@ pub struct SendRequest {
     pub room_id: RoomId,
     pub sender_id: UserId,
     pub sender_name: String,
+    pub sender_username: String,
     pub client_msg_id: String,
     pub body: String,
 }
@@ -31,6 +32,7 @@ pub enum SendOutcome {
 
 const MESSAGE_SELECT: &str = "
     SELECT m.id, m.room_id, m.seq, m.sender_id, u.display_name AS sender_name,
+           u.username AS sender_username,
            m.client_msg_id, m.body, m.created_at
     FROM messages m JOIN users u ON u.id = m.sender_id";
 
@@ -41,6 +43,7 @@ struct MessageRow {
     seq: Seq,
     sender_id: UserId,
     sender_name: String,
+    sender_username: String,
     client_msg_id: String,
     body: String,
     created_at: i64,
@@ -54,6 +57,7 @@ impl From<MessageRow> for Message {
             seq: r.seq,
             sender_id: r.sender_id,
             sender_name: r.sender_name,
+            sender_username: r.sender_username,
             client_msg_id: r.client_msg_id,
             body: r.body,
             created_at: r.created_at,
@@ -303,6 +307,7 @@ async fn insert(
                 seq,
                 sender_id: req.sender_id,
                 sender_name: req.sender_name.clone(),
+                sender_username: req.sender_username.clone(),
                 client_msg_id: req.client_msg_id.clone(),
                 body: req.body.clone(),
                 created_at,
@@ -344,6 +349,7 @@ mod tests {
             room_id: room,
             sender_id: sender,
             sender_name: String::new(),
+            sender_username: String::new(),
             client_msg_id: id.into(),
             body: "hi".into(),
         };
@@ -385,6 +391,7 @@ mod tests {
             room_id: room,
             sender_id: sender,
             sender_name: String::new(),
+            sender_username: String::new(),
             client_msg_id: id.into(),
             body: format!("{id} in {room}"),
         };
@@ -452,6 +459,7 @@ mod tests {
                 room_id: room,
                 sender_id: ids[i % 2],
                 sender_name: String::new(),
+                sender_username: String::new(),
                 client_msg_id: format!("m{i}"),
                 body: format!("message {i}"),
             })

@@ -26,6 +26,7 @@ struct RoomRow {
     msg_id: Option<i64>,
     sender_id: Option<UserId>,
     sender_name: Option<String>,
+    sender_username: Option<String>,
     client_msg_id: Option<String>,
     body: Option<String>,
     created_at: Option<i64>,
@@ -40,6 +41,7 @@ impl From<RoomRow> for RoomSummary {
                 seq: r.last_seq,
                 sender_id,
                 sender_name: r.sender_name.unwrap_or_default(),
+                sender_username: r.sender_username.unwrap_or_default(),
                 client_msg_id: r.client_msg_id.unwrap_or_default(),
                 body: r.body.unwrap_or_default(),
                 created_at: r.created_at.unwrap_or_default(),
@@ -84,6 +86,7 @@ const ROOM_SELECT: &str = "
                JOIN blocks b ON b.blocked_id = o.user_id AND b.blocker_id = ?1
                WHERE o.room_id = r.id AND o.user_id <> ?1) AS peer_blocked,
            lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
+           su.username AS sender_username,
            lm.client_msg_id, lm.body, lm.created_at
     FROM rooms r
     LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq

@@ -230,7 +230,7 @@ impl Connection {
                     None => break,
                 },
                 () = sleep_until_or_never(read_due) => {
-                    result = self.flush_reads(&mut sink).await;
+                    result = self.flush_reads(&mut sink, false).await;
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() >= idle_timeout {
@@ -264,6 +264,8 @@ impl Connection {
                 },
             }
         }
+        // A closing tab loses no read.
+        self.store_reads(true).await;
         self.state.hub.disconnect(self.reg.id);
     }
 
@@ -369,6 +371,7 @@ impl Connection {
                         room_id,
                         sender_id: self.user.user_id,
                         sender_name: self.user.display_name.clone(),
+                        sender_username: self.user.username.clone(),
                         client_msg_id,
                         body: body.trim().to_owned(),
                     };
@@ -384,7 +387,11 @@ impl Connection {
                 Ok(())
             }
             ClientFrame::Read { room_id, seq } => self.read(sink, room_id, seq).await,
-            ClientFrame::Ping {} => send(sink, &ServerFrame::Pong).await,
+            ClientFrame::Ping {} => {
+                // A ping after reads is a barrier: the pong means they are stored.
+                self.flush_reads(sink, true).await?;
+                send(sink, &ServerFrame::Pong).await
+            }
         }
     }
 
@@ -445,15 +452,31 @@ impl Connection {
             return send_error(sink, ErrorCode::NotWatching, detail, None, Some(room_id)).await;
         };
         if self.reads.offer(room_id, seq.min(sent), Instant::now()) {
-            return self.flush_reads(sink).await;
+            return self.flush_reads(sink, false).await;
         }
         Ok(())
     }
 
-    /// Stores the read positions that are due, and tells the reader's own sockets (and, in
-    /// a direct room, the other person's): nobody else learns when a member reads.
-    async fn flush_reads(&mut self, sink: &mut Sink) -> Result<(), Gone> {
-        for (room_id, seq) in self.reads.due(Instant::now()) {
+    /// Stores the read positions that are due (or, with `all`, every waiting one), answering
+    /// on the socket what could not be stored.
+    async fn flush_reads(&mut self, sink: &mut Sink, all: bool) -> Result<(), Gone> {
+        for (code, detail, room) in self.store_reads(all).await {
+            send_error(sink, code, detail, None, Some(room)).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores read positions and tells the reader's own sockets (and, in a direct room, the
+    /// other person's): nobody else learns when a member reads. Returns the refusals.
+    async fn store_reads(&mut self, all: bool) -> Vec<(ErrorCode, &'static str, RoomId)> {
+        let now = Instant::now();
+        let due = if all {
+            self.reads.all_pending(now)
+        } else {
+            self.reads.due(now)
+        };
+        let mut refused = Vec::new();
+        for (room_id, seq) in due {
             match self
                 .state
                 .store
@@ -472,18 +495,16 @@ impl Connection {
                     hub.publish_read_marker(room_id, self.user.user_id, direct, &frame);
                 }
                 Ok(None) => {
-                    let detail = "not a member of this room";
-                    send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await?;
+                    refused.push((ErrorCode::NotMember, "not a member of this room", room_id))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, room_id, "read position not stored");
                     let detail = "the store is unavailable; send the read position again later";
-                    let code = ErrorCode::StoreUnavailable;
-                    send_error(sink, code, detail, None, Some(room_id)).await?;
+                    refused.push((ErrorCode::StoreUnavailable, detail, room_id));
                 }
             }
         }
-        Ok(())
+        refused
     }
 
     fn check_send(

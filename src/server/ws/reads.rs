@@ -4,7 +4,9 @@
 //! direct room, to the other person). So a read that does not move the position (at or
 //! below what this socket already stored, once clamped to what this socket has been sent)
 //! does nothing at all, and moving reads of one room are written at most once per
-//! [`READ_EVERY`]: the first at once, later ones together when the window ends.
+//! [`READ_EVERY`]: the first at once, later ones together when the window ends. Whatever
+//! waits is written before a `pong` (so a ping after reads is a barrier) and when the socket
+//! ends (so closing a tab loses no read).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -82,6 +84,18 @@ impl Reads {
         due
     }
 
+    /// Takes every waiting position, due or not (before a `pong`, and when the socket ends).
+    pub fn all_pending(&mut self, now: Instant) -> Vec<(RoomId, Seq)> {
+        let mut due = Vec::new();
+        for (room, r) in &mut self.rooms {
+            if let Some(seq) = r.pending.take() {
+                r.written = Some(now);
+                due.push((*room, seq));
+            }
+        }
+        due
+    }
+
     /// The store answered: `seq` is now stored for the room.
     pub fn stored(&mut self, room: RoomId, seq: Seq) {
         if let Some(r) = self.rooms.get_mut(&room) {
@@ -121,5 +135,10 @@ mod tests {
         assert!(reads.due(t + Duration::from_millis(100)).is_empty());
         assert_eq!(reads.due(t + READ_EVERY), [(4, 21)]);
         assert_eq!(reads.next_due(), None);
+        // A pong, or the socket's end, takes what waits at once.
+        reads.stored(4, 21);
+        assert!(!reads.offer(4, 22, t + READ_EVERY));
+        assert_eq!(reads.all_pending(t + READ_EVERY), [(4, 22)]);
+        assert!(reads.all_pending(t + READ_EVERY).is_empty());
     }
 }
