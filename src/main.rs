@@ -64,9 +64,7 @@ fn start(config: Config, command: Command<'_>) -> Result<(), Box<dyn std::error:
     match command {
         Command::Serve => runtime.block_on(run(config)),
         Command::Backup(file) => runtime.block_on(async {
-            let store = parlor::server::store::Store::open(&config).await?;
-            store.backup(Path::new(file)).await?;
-            store.close().await;
+            parlor::server::store::backup::backup(&config.database_url, Path::new(file)).await?;
             println!("backed up {} to {file}", config.database_url);
             Ok(())
         }),

@@ -195,6 +195,8 @@ pub enum ResetReason {
     GapTooLarge,
     /// The cursor is ahead of the room's last message.
     AheadOfRoom,
+    /// The user is no longer a member (they left the room, or were removed).
+    NotMember,
 }
 
 /// A small code that crosses the wire; the detail stays in the server log.

@@ -199,6 +199,55 @@ async fn a_watch_names_few_rooms_and_each_once() {
 }
 
 #[tokio::test]
+async fn a_watch_costs_a_frame_per_room_and_broken_frames_are_metered_too() {
+    let server = TestServer::start_in(&tempdir(), |c| {
+        c.max_watch_rooms = 3;
+        c.frames_per_second = 1;
+    })
+    .await;
+    let alice = Person::sign_up(&server, "alice").await;
+    let mut rooms = Vec::new();
+    for i in 0..3 {
+        rooms.push(alice.create_room(&server, &format!("r{i}"), false).await);
+    }
+    let mut a = alice.connect(&server).await;
+    let watch = ClientFrame::Watch {
+        rooms: rooms
+            .iter()
+            .map(|&room_id| RoomCursor {
+                room_id,
+                after_seq: 0,
+            })
+            .collect(),
+        epoch: None,
+    };
+    // The burst holds one full watch (three rooms); the same again at once is refused.
+    a.send(&watch).await;
+    let mut caught_up = 0;
+    while caught_up < 3 {
+        if let ServerFrame::CaughtUp { .. } = a.next_content().await {
+            caught_up += 1;
+        }
+    }
+    a.send(&watch).await;
+    assert!(matches!(
+        a.next_content().await,
+        ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            ..
+        }
+    ));
+    // A thousand broken frames: refused, and answered once, not a thousand times.
+    for _ in 0..1000 {
+        a.send_raw(tokio_tungstenite::tungstenite::Message::text("not json"))
+            .await;
+    }
+    let answers = a.frames_for(Duration::from_millis(500)).await;
+    assert!(answers.len() <= 2, "{} answers to a flood", answers.len());
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_reader_that_stops_during_a_replay_is_dropped() {
     let server = TestServer::start_in(&tempdir(), |c| {
         c.write_timeout_ms = 300;
@@ -259,7 +308,7 @@ async fn a_reader_that_stops_during_a_replay_is_dropped() {
 #[tokio::test]
 async fn room_creation_is_limited_and_the_public_list_is_capped() {
     let server = TestServer::start_in(&tempdir(), |c| {
-        c.rooms_per_hour = 8;
+        c.rooms_per_hour = 9;
         c.public_rooms_page = 5;
     })
     .await;
@@ -268,6 +317,7 @@ async fn room_creation_is_limited_and_the_public_list_is_capped() {
     for i in 0..8 {
         alice.create_room(&server, &format!("room {i}"), true).await;
     }
+    let secret = alice.create_room(&server, "secret", false).await;
     let ninth = alice
         .call(
             &server,
@@ -296,6 +346,12 @@ async fn room_creation_is_limited_and_the_public_list_is_capped() {
         .filter_map(|r| r["name"].as_str())
         .collect();
     assert_eq!(names, ["room 2", "room 1", "room 0"]);
+    // A private room as the cursor tells nothing of its activity: the page is empty.
+    let paged = bob
+        .call(&server, "public_rooms", &[("after", &secret.to_string())])
+        .await
+        .json();
+    assert_eq!(paged.as_array().map(Vec::len), Some(0));
     server.stop().await;
 }
 

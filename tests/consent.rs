@@ -73,11 +73,19 @@ async fn an_invitation_waits_until_bob_accepts_and_he_can_leave_again() {
     a.say(room, &msg_id(1), "are you still here?").await;
     let heard = b.frames_for(Duration::from_millis(400)).await;
     assert!(
+        heard.contains(&ServerFrame::Reset {
+            room_id: room,
+            reason: parlor::protocol::ResetReason::NotMember
+        }),
+        "the socket is told: {heard:?}"
+    );
+    assert!(
         !heard.iter().any(|f| matches!(f, ServerFrame::Message(_))),
         "{heard:?}"
     );
     match b.say(room, &msg_id(2), "I left").await {
-        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotMember),
+        // The socket forgot the room when it was told.
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotWatching),
         other => panic!("a member who left posted: {other:?}"),
     }
     server.stop().await;
@@ -184,6 +192,17 @@ async fn a_blocked_user_cannot_message_invite_or_find_the_blocker() {
         .await;
     assert_eq!(invite.status, 404);
     assert!(names(&alice.call(&server, "invitations", &[]).await.json()).is_empty());
+    // Nobody is invited into a direct room.
+    Person::sign_up(&server, "bob").await;
+    let direct = room.to_string();
+    let into_direct = mallory
+        .call(
+            &server,
+            "invite",
+            &[("room_id", &direct), ("username", "bob")],
+        )
+        .await;
+    assert_eq!(into_direct.status, 403, "{}", into_direct.body);
 
     // Alice's list says she blocked him; unblocking lets him write again.
     let listed = alice.call(&server, "list_rooms", &[]).await.json();

@@ -60,6 +60,7 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
       PARLOR_MESSAGE_BURST: "100000",
       // Every person of every spec signs up from 127.0.0.1.
       PARLOR_SIGN_UPS_PER_HOUR: "100000",
+      PARLOR_SIGN_IN_PER_MINUTE: "100000",
       // The operators' listener on a free port, so that runs never collide.
       PARLOR_METRICS_LISTEN: "127.0.0.1:0",
     },

@@ -88,7 +88,9 @@ impl Server {
                 };
                 c.env("PARLOR_LISTEN", "127.0.0.1:0")
                     .env("PARLOR_METRICS_LISTEN", "127.0.0.1:0")
+                    // The harness signs up every member from one address.
                     .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
+                    .env("PARLOR_SIGN_IN_PER_MINUTE", "1000000")
                     .env(
                         "PARLOR_DATABASE_URL",
                         format!("sqlite://{}", dir.path().join("bench.db").display()),

@@ -1,21 +1,37 @@
-//! What a member can do to a room from its header: leave a group room, or block (and
-//! unblock) the other person of a direct room.
+//! What a member can do to a room from its header: invite someone into a group room or leave
+//! it, or block (and unblock) the other person of a direct room.
 
 use leptos::prelude::*;
 
 use super::FormError;
-use crate::api::{BlockUser, LeaveRoom};
+use crate::api::{BlockUser, Invite, LeaveRoom};
 use crate::i18n::use_i18n;
 use crate::model::{RoomKind, RoomSummary};
 
-/// "Leave room" for a group room; "Block" / "Unblock" for a direct room.
+/// "Invite" and "Leave room" for a group room; "Block" / "Unblock" for a direct room.
 #[component]
 pub fn RoomActions(room: RoomSummary) -> impl IntoView {
     let i18n = use_i18n();
     match (room.kind, room.peer_username) {
         (RoomKind::Group, _) => {
             let leave = ServerAction::<LeaveRoom>::new();
+            let invite = ServerAction::<Invite>::new();
+            let sent = move || matches!(invite.value().get(), Some(Ok(())));
             view! {
+                <ActionForm action=invite attr:class="inline room-action invite">
+                    <input type="hidden" name="room_id" value=room.id />
+                    <input
+                        name="username"
+                        required
+                        placeholder=move || i18n.t().username_to_invite
+                        aria-label=move || i18n.t().username_to_invite
+                    />
+                    <button type="submit">{move || i18n.t().invite}</button>
+                    <Show when=sent>
+                        <span class="note" role="status">{move || i18n.t().invitation_sent}</span>
+                    </Show>
+                    <FormError result=invite.value() />
+                </ActionForm>
                 <ActionForm action=leave attr:class="inline room-action">
                     <input type="hidden" name="room_id" value=room.id />
                     <button type="submit" class="link">{move || i18n.t().leave_room}</button>

@@ -21,6 +21,18 @@ pub enum Synchronous {
     Normal,
 }
 
+/// The header trusted proxies name the client in. Only that one is read: a proxy that writes
+/// one passes the other through as the client sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (appended by nginx's `$proxy_add_x_forwarded_for`, HAProxy,
+    /// most load balancers), with `X-Forwarded-Proto`.
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=…;proto=…`.
+    Forwarded,
+}
+
 /// How the server writes its log lines (to stderr).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -46,6 +58,8 @@ pub struct Config {
     /// proxies), as addresses or CIDR blocks. Empty: the TCP peer is the client.
     #[serde(deserialize_with = "networks", serialize_with = "networks_as_text")]
     pub trusted_proxies: Vec<IpNet>,
+    /// The header `trusted_proxies` write: `x-forwarded-for` or `forwarded`.
+    pub forwarded_header: ForwardedHeader,
     /// SQLite database URL; the file and its directory are created when missing.
     pub database_url: String,
     /// `synchronous` pragma: `FULL` or `NORMAL`.
@@ -127,6 +141,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
             database_url: "sqlite://data/parlor.db".into(),
             synchronous: Synchronous::Full,
             site_root: "target/site".into(),

@@ -45,10 +45,12 @@ pub async fn client_addr(state: &AppState) -> Option<IpAddr> {
         .await
         .ok()?;
     let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+    let config = &state.config;
     Some(client_ip(
         peer.ip(),
         &headers,
-        &state.config.trusted_proxies,
+        &config.trusted_proxies,
+        config.forwarded_header,
     ))
 }
 

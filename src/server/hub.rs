@@ -26,7 +26,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::protocol::{close, Message, PresenceUser, RoomId, Seq, ServerFrame, UserId};
+use crate::protocol::{
+    close, Message, PresenceUser, ResetReason, RoomId, Seq, ServerFrame, UserId,
+};
 
 /// An immutable, cheaply cloned UTF-8 buffer: one serialised frame shared by all recipients.
 pub type SharedText = axum::extract::ws::Utf8Bytes;
@@ -42,6 +44,8 @@ pub struct Delivery {
     /// frames outside the sequence (presence).
     pub seq: Option<Seq>,
     pub text: SharedText,
+    /// The connection stops watching the room after this frame (the user left it).
+    pub last: bool,
 }
 
 /// Why the hub asks a connection to close.
@@ -255,6 +259,7 @@ impl Hub {
             room_id: message.room_id,
             seq: Some(message.seq),
             text: serialise(&frame),
+            last: false,
         };
         let mut state = self.lock();
         deliver_room(&mut state, delivery);
@@ -267,6 +272,7 @@ impl Hub {
             room_id: room,
             seq: None,
             text: serialise(frame),
+            last: false,
         };
         let mut state = self.lock();
         deliver_room(&mut state, delivery);
@@ -286,6 +292,7 @@ impl Hub {
             room_id: room,
             seq: None,
             text: serialise(frame),
+            last: false,
         };
         let state = self.lock();
         let Some(r) = state.rooms.get(&room) else {
@@ -302,7 +309,18 @@ impl Hub {
 
     /// A member left or was removed: none of their connections receives the room any more,
     /// and they leave its presence.
+    /// Each of their connections is told with a last frame (`reset` / `not_member`), after
+    /// which it forgets the room.
     pub fn remove_member(&self, room: RoomId, user: UserId) {
+        let reset = Delivery {
+            room_id: room,
+            seq: None,
+            text: serialise(&ServerFrame::Reset {
+                room_id: room,
+                reason: ResetReason::NotMember,
+            }),
+            last: true,
+        };
         let mut state = self.lock();
         let ids: Vec<ConnId> = state
             .rooms
@@ -310,7 +328,8 @@ impl Hub {
             .map(|r| r.watchers.iter().copied().collect())
             .unwrap_or_default();
         for id in ids {
-            if state.conns.get(&id).is_some_and(|c| c.user.user_id == user) {
+            if let Some(conn) = state.conns.get(&id).filter(|c| c.user.user_id == user) {
+                offer(conn, reset.clone());
                 unwatch_locked(&mut state, id, room);
             }
         }
@@ -402,6 +421,7 @@ fn presence_frame(state: &State, room: RoomId) -> Delivery {
             room_id: room,
             online,
         }),
+        last: false,
     }
 }
 

@@ -9,8 +9,32 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::protocol::UserId;
 
-/// Buckets with most this many users are kept; past it, idle ones are forgotten at once.
+/// Users a bucket map holds; see [`capped`].
 const MAX_KEYS: usize = 100_000;
+
+/// When a map is full: forgets its idle buckets (at most once a second, the scan is not
+/// free), and while it is still full refuses the attempt, with a wait of a second. A flood
+/// from more keys than the map holds pauses that limit's requests; memory stays bounded.
+pub fn capped<K>(map: &DefaultKeyedRateLimiter<K>, max: usize) -> Result<(), Duration>
+where
+    K: Clone + Eq + std::hash::Hash,
+{
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_SWEEP_S: AtomicU64 = AtomicU64::new(0);
+    if map.len() < max {
+        return Ok(());
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if LAST_SWEEP_S.swap(now, Ordering::Relaxed) != now {
+        map.retain_recent();
+    }
+    if map.len() >= max {
+        return Err(Duration::from_secs(1));
+    }
+    Ok(())
+}
 
 /// One token bucket per user, shared by all the user's sockets.
 pub struct UserLimiter {
@@ -38,6 +62,18 @@ impl UserLimiter {
         }
     }
 
+    /// Takes `n` tokens at once; `false` when there are not that many (or `n` is over the
+    /// burst, or zero tokens would be taken).
+    pub fn check_n(&self, user: UserId, n: u32) -> bool {
+        let Some(n) = NonZeroU32::new(n) else {
+            return true;
+        };
+        if capped(&self.buckets, MAX_KEYS).is_err() {
+            return false;
+        }
+        matches!(self.buckets.check_key_n(&user, n), Ok(Ok(())))
+    }
+
     /// Takes one token from the user's bucket; `false` when it is empty.
     pub fn allow(&self, user: UserId) -> bool {
         self.check(user).is_ok()
@@ -45,9 +81,7 @@ impl UserLimiter {
 
     /// Takes one token, or says how long until one is back.
     pub fn check(&self, user: UserId) -> Result<(), Duration> {
-        if self.buckets.len() >= MAX_KEYS {
-            self.buckets.retain_recent();
-        }
+        capped(&self.buckets, MAX_KEYS)?;
         self.buckets
             .check_key(&user)
             .map_err(|n| n.wait_time_from(DefaultClock::default().now()))

@@ -155,6 +155,7 @@ impl Metrics {
             ResetReason::EpochChanged,
             ResetReason::GapTooLarge,
             ResetReason::AheadOfRoom,
+            ResetReason::NotMember,
         ] {
             drop(m.resets.get_or_create(&[("reason", reason_label(reason))]));
         }
@@ -220,6 +221,7 @@ fn reason_label(reason: ResetReason) -> &'static str {
         ResetReason::EpochChanged => "epoch_changed",
         ResetReason::GapTooLarge => "gap_too_large",
         ResetReason::AheadOfRoom => "ahead_of_room",
+        ResetReason::NotMember => "not_member",
     }
 }
 

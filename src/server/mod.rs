@@ -87,9 +87,11 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         config.messages_per_second,
         config.message_burst,
     ));
+    // Three seconds' worth, and at least one full `watch` (it costs a frame per room).
+    let watch_all = u32::try_from(config.max_watch_rooms).unwrap_or(u32::MAX);
     let frame_limiter = Arc::new(UserLimiter::per_second(
         config.frames_per_second,
-        config.frames_per_second.saturating_mul(3),
+        config.frames_per_second.saturating_mul(3).max(watch_all),
     ));
     let room_limiter = Arc::new(UserLimiter::per_hour(config.rooms_per_hour));
     // Buckets that are full again are forgotten, so the limiters' memory follows recent

@@ -9,8 +9,10 @@
 //!   create accounts without bound.
 //! - An IPv6 client is counted by its /64, the block one subscriber gets, so that walking the
 //!   addresses of one network does not multiply its attempts.
-//! - Keys are validated, bounded usernames and addresses; a map past [`MAX_KEYS`] forgets its
-//!   idle buckets at once, so memory has a ceiling whatever the traffic.
+//! - Keys are validated, bounded usernames and addresses, and each map holds at most
+//!   [`MAX_KEYS`] of them: a full map forgets its idle buckets (at most once a second), and
+//!   while it is still full attempts are refused. Memory has a ceiling whatever the traffic;
+//!   the price, in a flood from over a hundred thousand addresses, is that sign-ins pause.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -88,9 +90,7 @@ fn take<K>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), Wait>
 where
     K: Clone + Eq + std::hash::Hash,
 {
-    if limiter.len() >= MAX_KEYS {
-        limiter.retain_recent();
-    }
+    crate::server::limits::capped(limiter, MAX_KEYS)?;
     limiter.check_key(key).map_err(wait)
 }
 

@@ -135,7 +135,9 @@ async fn request_guard(State(state): State<AppState>, request: Request, next: Ne
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let https = client_ip::forwarded_https(peer, request.headers(), &state.config.trusted_proxies);
+    let config = &state.config;
+    let (trusted, header) = (&config.trusted_proxies, config.forwarded_header);
+    let https = client_ip::forwarded_https(peer, request.headers(), trusted, header);
     let origins = origin::Origins::of(&state.config, https);
     if !origin::may_mutate(request.method(), request.headers(), origins) {
         // A small body is read and dropped, so the connection stays usable; a large or slow

@@ -6,7 +6,7 @@
 //! the store no longer has. So a restored database always starts a new epoch, and every
 //! client that resumes with the old one is told `epoch_changed`:
 //!
-//! - [`Store::backup`] (`parlor backup FILE`) writes a consistent copy while the server runs
+//! - [`backup`] (`parlor backup FILE`) writes a consistent copy while the server runs
 //!   (`VACUUM INTO`) and marks it as a backup (`meta.backup_of`);
 //! - opening a marked database ([`take_backup_mark`], at every start) gives it a new epoch
 //!   and removes the mark, so even a backup copied into place by hand is caught;
@@ -20,7 +20,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
-use super::{Store, StoreError};
+use super::StoreError;
 
 /// Why a backup or restore could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -43,24 +43,39 @@ impl From<sqlx::Error> for BackupError {
     }
 }
 
-impl Store {
-    /// Writes a consistent copy of the database to `to` (a new file), marked as a backup.
-    pub async fn backup(&self, to: &Path) -> Result<(), BackupError> {
-        if to.exists() {
-            return Err(BackupError::Exists(to.to_owned()));
-        }
-        sqlx::query("VACUUM INTO ?")
-            .bind(to.to_string_lossy().into_owned())
-            .execute(&self.pool)
-            .await?;
-        let mut copy = SqliteConnection::connect_with(&options(to)).await?;
-        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_of', ?)")
-            .bind(self.epoch())
-            .execute(&mut copy)
-            .await?;
-        copy.close().await?;
-        Ok(())
+/// Writes a consistent copy of the database at `database_url` to `to` (a new file), marked
+/// as a backup, while a server may be running: `VACUUM INTO` a file beside `to`, the mark,
+/// then a rename, so that `to` never exists unmarked. It opens the database as it is, without
+/// running migrations (a newer binary must not change the schema under an older server).
+pub async fn backup(database_url: &str, to: &Path) -> Result<(), BackupError> {
+    if to.exists() {
+        return Err(BackupError::Exists(to.to_owned()));
     }
+    let live = SqliteConnectOptions::from_str(database_url)
+        .map_err(StoreError::from)?
+        .create_if_missing(false);
+    let mut live = SqliteConnection::connect_with(&live).await?;
+    let epoch: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+        .fetch_one(&mut live)
+        .await
+        .map_err(|e| BackupError::NotParlor(PathBuf::from(database_url), e))?;
+    let mut staged = to.as_os_str().to_owned();
+    staged.push(".partial");
+    let staged = PathBuf::from(staged);
+    let _ = std::fs::remove_file(&staged);
+    sqlx::query("VACUUM INTO ?")
+        .bind(staged.to_string_lossy().into_owned())
+        .execute(&mut live)
+        .await?;
+    live.close().await?;
+    let mut copy = SqliteConnection::connect_with(&options(&staged)).await?;
+    sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_of', ?)")
+        .bind(epoch)
+        .execute(&mut copy)
+        .await?;
+    copy.close().await?;
+    std::fs::rename(&staged, to)?;
+    Ok(())
 }
 
 /// At start-up: when the database is a backup (it carries the mark), gives it a new epoch and

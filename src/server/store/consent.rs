@@ -50,7 +50,14 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 1 || self.is_member(room, inviter).await? {
+        let group: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND kind = 'group')",
+        )
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await?;
+        // Already invited, or already a member: the same answer as a first invitation.
+        if done.rows_affected() == 1 || (group && self.is_member(room, inviter).await?) {
             Ok(InviteOutcome::Invited)
         } else {
             Ok(InviteOutcome::NotAllowed)

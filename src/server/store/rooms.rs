@@ -207,7 +207,8 @@ impl Store {
              WHERE r.kind = 'group' AND r.is_public = 1
                AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
                AND (?2 IS NULL OR (r.last_active_at, r.id) <
-                    (SELECT a.last_active_at, a.id FROM rooms a WHERE a.id = ?2))
+                    (SELECT a.last_active_at, a.id FROM rooms a
+                     WHERE a.id = ?2 AND a.kind = 'group' AND a.is_public = 1))
              ORDER BY r.last_active_at DESC, r.id DESC
              LIMIT ?3"
         );

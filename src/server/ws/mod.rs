@@ -69,7 +69,8 @@ pub async fn upgrade(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip());
     let config = &state.config;
-    let https = client_ip::forwarded_https(peer, &headers, &config.trusted_proxies);
+    let (trusted, header) = (&config.trusted_proxies, config.forwarded_header);
+    let https = client_ip::forwarded_https(peer, &headers, trusted, header);
     if !origin::allowed(&headers, origin::Origins::of(config, https)) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -245,8 +246,12 @@ impl Connection {
                         result = self.handle(&mut sink, &mut acks, text.as_str()).await;
                     }
                     Some(Ok(WsMessage::Binary(_))) => {
-                        result = send_error(&mut sink, ErrorCode::BadFrame,
-                            "binary frames are not part of the protocol", None, None).await;
+                        last_heard = Instant::now();
+                        result = match self.meter(&mut sink, 1, None).await {
+                            Ok(true) => send_error(&mut sink, ErrorCode::BadFrame,
+                                "binary frames are not part of the protocol", None, None).await,
+                            other => other.map(|_| ()),
+                        };
                     }
                     Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
                     Some(Ok(WsMessage::Close(_))) => {
@@ -279,7 +284,11 @@ impl Connection {
         while let Some(d) = next.take() {
             if self.take(&d) {
                 messages += u64::from(d.seq.is_some());
+                let (room, last) = (d.room_id, d.last);
                 sink.feed(WsMessage::Text(d.text)).await?;
+                if last {
+                    self.forget(room);
+                }
             }
             fed += 1;
             if fed < FEED_BATCH {
@@ -314,23 +323,24 @@ impl Connection {
         let frame = match ClientFrame::decode(text) {
             Ok(frame) => frame,
             Err(e) => {
+                // A broken frame costs a frame too, so a flood of them is answered once a second.
+                if !self.meter(sink, 1, None).await? {
+                    return Ok(());
+                }
                 let detail = format!("not a valid client frame: {e}");
                 return send_error(sink, ErrorCode::BadFrame, &detail, None, None).await;
             }
         };
         // Sends have their own limit; reads are not refused but coalesced (see `reads`), so a
-        // busy room's reader never loses its last position to the limit.
-        let metered = !matches!(frame, ClientFrame::Send { .. } | ClientFrame::Read { .. });
-        if metered && !self.state.frame_limiter.allow(self.user.user_id) {
-            self.state.metrics.limited(Limit::Frames);
-            // One answer per second is enough: a flood must not make the server write a flood.
-            let now = Instant::now();
-            if self.quiet_until.is_some_and(|t| now < t) {
-                return Ok(());
-            }
-            self.quiet_until = Some(now + REFUSALS_EVERY);
-            let detail = "slow down: too many frames (more are dropped unanswered for 1 s)";
-            return send_error(sink, ErrorCode::RateLimited, detail, None, frame.room_id()).await;
+        // busy room's reader never loses its last position to the limit. A watch costs one
+        // frame per room it names: each may replay up to `resume_limit` messages.
+        let cost = match &frame {
+            ClientFrame::Send { .. } | ClientFrame::Read { .. } => 0,
+            ClientFrame::Watch { rooms, .. } => u32::try_from(rooms.len()).unwrap_or(u32::MAX),
+            _ => 1,
+        };
+        if cost > 0 && !self.meter(sink, cost, frame.room_id()).await? {
+            return Ok(());
         }
         match frame {
             ClientFrame::Watch { rooms, epoch } => {
@@ -339,6 +349,10 @@ impl Connection {
                 }
                 let same_epoch = epoch.is_none_or(|e| e == self.state.store.epoch());
                 for cursor in rooms {
+                    // A sign-out or an overflow waits for no further catch-up.
+                    if self.reg.close.borrow().is_some() {
+                        break;
+                    }
                     self.watch(sink, cursor, same_epoch).await?;
                 }
                 Ok(())
@@ -416,6 +430,29 @@ impl Connection {
             display_name: self.user.display_name.clone(),
         };
         self.state.hub.publish_ephemeral(room_id, &frame);
+    }
+
+    /// Charges `cost` frames to the user's `frames_per_second`. Over it, the frame is refused:
+    /// answered `rate_limited` at most once a second (a flood must not make the server write
+    /// a flood), dropped silently otherwise. Returns whether the frame may go on.
+    async fn meter(
+        &mut self,
+        sink: &mut Sink,
+        cost: u32,
+        room: Option<RoomId>,
+    ) -> Result<bool, Gone> {
+        if self.state.frame_limiter.check_n(self.user.user_id, cost) {
+            return Ok(true);
+        }
+        self.state.metrics.limited(Limit::Frames);
+        let now = Instant::now();
+        if self.quiet_until.is_some_and(|t| now < t) {
+            return Ok(false);
+        }
+        self.quiet_until = Some(now + REFUSALS_EVERY);
+        let detail = "slow down: too many frames (more are dropped unanswered for 1 s)";
+        send_error(sink, ErrorCode::RateLimited, detail, None, room).await?;
+        Ok(false)
     }
 
     /// A `watch` names each room once, and leaves the socket watching at most
@@ -556,10 +593,20 @@ impl Connection {
         }
         self.state.hub.watch(self.reg.id, room_id);
         self.sent.insert(room_id, after_seq);
+        // A member who left between the check and the subscription must not stay subscribed.
+        match store.is_member(room_id, self.user.user_id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                self.forget(room_id);
+                let detail = "not a member of this room";
+                return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
+            }
+            Err(e) => return self.store_failed(sink, room_id, &e).await,
+        }
         let limit = self.state.config.resume_limit;
         let reason = match store.last_seq(room_id).await {
             Ok(last) if after_seq > last => Some(ResetReason::AheadOfRoom),
-            Ok(last) if last - after_seq > limit => Some(ResetReason::GapTooLarge),
+            Ok(last) if last.saturating_sub(after_seq) > limit => Some(ResetReason::GapTooLarge),
             Ok(_) => None,
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         };
@@ -573,11 +620,20 @@ impl Connection {
         };
         let mut last_seq = after_seq;
         self.state.metrics.messages_out.inc_by(missed.len() as u64);
-        for message in missed {
-            last_seq = message.seq;
-            let frame = serialise(&ServerFrame::Message(message));
-            sink.feed(WsMessage::Text(frame)).await?;
-        }
+        // The whole replay has the socket's deadline, not only each write: a client that
+        // reads a trickle cannot hold the socket through a long catch-up.
+        let deadline = sink.deadline;
+        let replay = async {
+            for message in missed {
+                last_seq = message.seq;
+                let frame = serialise(&ServerFrame::Message(message));
+                sink.feed(WsMessage::Text(frame)).await?;
+            }
+            Ok::<(), Gone>(())
+        };
+        tokio::time::timeout(deadline, replay)
+            .await
+            .map_err(|_| Gone)??;
         self.sent.insert(room_id, last_seq);
         let read = match store.read_state(room_id, self.user.user_id).await {
             Ok(read) => read,
