@@ -287,6 +287,7 @@ impl Connection {
                 let (room, last) = (d.room_id, d.last);
                 sink.feed(WsMessage::Text(d.text)).await?;
                 if last {
+                    self.state.metrics.reset(ResetReason::NotMember);
                     self.forget(room);
                 }
             }
