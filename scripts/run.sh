@@ -5,4 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
-exec cargo leptos serve --release
+# The release server and the release site (scripts/build-site.sh), as `cargo leptos serve
+# --release` would build them, without needing cargo-leptos.
+cargo build --release --features ssr --bin parlor
+scripts/build-site.sh --release
+exec target/release/parlor

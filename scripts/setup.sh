@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) Parlor needs, when it is missing.
 # Idempotent, and quick once everything is there. Each step says what it installs and why.
+#
+#   scripts/setup.sh          what `make run` needs
+#   scripts/setup.sh --test   and what `make test` needs
+#   scripts/setup.sh --dev    and cargo-leptos, for `cargo leptos watch` (about 25 minutes, once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -14,17 +18,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# cargo-leptos builds both halves. 0.3.11 needs rustc 1.96; 0.3.10 builds on 1.95.
-# A cold install takes 24-30 minutes on 2 cores; it is kept in ~/.cargo/bin afterwards.
+# cargo-leptos, only for the development loop (`cargo leptos watch`): `make run` and `make test`
+# build the site with scripts/build-site.sh instead. 0.3.11 needs rustc 1.96; 0.3.10 builds
+# on 1.95. A cold install takes 24-30 minutes on 2 cores; it is kept in ~/.cargo/bin.
 CARGO_LEPTOS_VERSION=0.3.10
-if [ "$(version_of cargo leptos --version)" != "$CARGO_LEPTOS_VERSION" ]; then
+if [ "${1:-}" = "--dev" ] && [ "$(version_of cargo leptos --version)" != "$CARGO_LEPTOS_VERSION" ]; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time; about 25 minutes on 2 cores)"
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
 fi
 
-# wasm-bindgen must match the wasm-bindgen crate in Cargo.lock exactly; cargo-leptos would
-# otherwise try to download it from GitHub. Not --locked: one locked dependency of
+# wasm-bindgen must match the wasm-bindgen crate in Cargo.lock exactly (cargo-leptos would
+# otherwise try to download it from GitHub). Not --locked: one locked dependency of
 # wasm-bindgen-cli 0.2.130 is no longer in the registry.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if [ "$(version_of wasm-bindgen --version)" != "$WASM_BINDGEN_VERSION" ]; then

@@ -34,8 +34,8 @@ scripts/bench.sh --smoke --json target/bench/smoke.json
 step "soak: two minutes of churn and messaging against the server (examples/soak.rs)"
 target/debug/examples/soak --seconds 120 --settle 30 --every 15
 
-step "build the browser half (cargo leptos build --frontend-only)"
-cargo leptos build --frontend-only
+step "build the browser half (scripts/build-site.sh)"
+scripts/build-site.sh
 
 step "end-to-end: Playwright in Chromium"
 (cd end2end && npx playwright test)

@@ -92,6 +92,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(%database, epoch = state.store.epoch(), "store open");
     // The one line a person (and the end-to-end harness) looks for, first.
     println!("Parlor is listening on http://{addr}");
+    println!("Open that address in a browser and sign up at /signup: the first account is yours.");
     if let Some(operations) = operations {
         println!("Metrics for operators: {operations}/metrics");
     }
