@@ -33,7 +33,7 @@ fi
 # wasm-bindgen-cli 0.2.130 is no longer in the registry.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if [ "$(version_of wasm-bindgen --version)" != "$WASM_BINDGEN_VERSION" ]; then
-  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (matches Cargo.lock; about 6 minutes)"
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (matches Cargo.lock; about 2 minutes)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
