@@ -65,15 +65,15 @@ fn start(config: Config, command: Command<'_>) -> Result<(), Box<dyn std::error:
         Command::Serve => runtime.block_on(run(config)),
         Command::Backup(file) => runtime.block_on(async {
             parlor::server::store::backup::backup(&config.database_url, Path::new(file)).await?;
-            println!("backed up {} to {file}", config.database_url);
+            say(&format!("backed up {} to {file}", config.database_url));
             Ok(())
         }),
         Command::Restore(file) => runtime.block_on(async {
             parlor::server::store::backup::restore(&config.database_url, Path::new(file)).await?;
-            println!(
+            say(&format!(
                 "restored {file} to {}; it starts a new epoch",
                 config.database_url
-            );
+            ));
             Ok(())
         }),
     }
@@ -90,12 +90,13 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let (state, writer) = parlor::server::start(config).await?;
     let store = state.store.clone();
     tracing::info!(%database, epoch = state.store.epoch(), "store open");
-    // The one line a person (and the end-to-end harness) looks for, first.
-    println!("Parlor is listening on http://{addr}");
-    println!("Open that address in a browser and sign up at /signup: the first account is yours.");
+    // The one line a person (and every harness) looks for, first. A harness may stop reading
+    // after it, so these lines never fail the server (`println!` would panic on a closed pipe).
+    say(&format!("Parlor is listening on http://{addr}"));
     if let Some(operations) = operations {
-        println!("Metrics for operators: {operations}/metrics");
+        say(&format!("Metrics for operators: {operations}/metrics"));
     }
+    say("Open that address in a browser and sign up at /signup: the first account is yours.");
     parlor::server::serve(listeners, state, shutdown_signal()).await?;
     // The writer ends once every handle is gone, after committing what it holds.
     if tokio::time::timeout(std::time::Duration::from_secs(10), writer)
@@ -107,6 +108,13 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// A line on stdout, if anyone still reads it.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -82,7 +82,11 @@ async fn the_metrics_follow_messages_acks_limits_and_resets() {
 #[tokio::test]
 async fn metrics_live_on_the_operators_listener_only() {
     let server = TestServer::start().await;
-    let http = reqwest::Client::new();
+    // A hang must fail the test, not the run.
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("client");
     let text = http
         .get(format!("http://{}/metrics", server.metrics_addr))
         .send()
@@ -100,7 +104,9 @@ async fn metrics_live_on_the_operators_listener_only() {
         if let Some(claim) = claim {
             request = request.header("x-forwarded-for", claim);
         }
-        let status = request.send().await.expect("answer").status().as_u16();
+        let answer = request.send().await.expect("answer");
+        let status = answer.status().as_u16();
+        answer.bytes().await.expect("the whole answer");
         assert_eq!(status, 404, "{claim:?}");
     }
     // Health answers on both.

@@ -62,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        // Never served here, whoever asks (see `operations_router`).
+        .route("/metrics", get(|| async { StatusCode::NOT_FOUND }))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -96,7 +98,13 @@ async fn files_and_pages(uri: Uri, state: State<AppState>, request: Request) -> 
     if uri.path().split('/').any(|segment| segment.len() > 255) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, request).await
+    // The 404 page is the app's own, rendered with the same context as every other page.
+    let context = state.0.clone();
+    leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        move || provide_context(context.clone()),
+        shell,
+    )(uri, state, request)
+    .await
 }
 
 /// `GET /readyz`: 200 when the store answers.

@@ -5,6 +5,11 @@
 //! hub's deliveries (feeding every queued frame, then flushing once) and writes acks in the
 //! order the sends arrived. Every frame is described in `docs/protocol.md`.
 //!
+//! - [`upgrade`]: the upgrade and its checks (origin, session, sockets per user);
+//! - [`acks`]: the answer to each send, in send order;
+//! - [`sink`]: the writing half with its deadline, errors and close codes;
+//! - [`catch_up`]: `watch`: subscribe, replay what the cursor missed, `caught_up`;
+//! - [`reading`]: `read` frames, stored through [`reads`];
 //! - [`reads`]: read positions, coalesced per room and socket.
 //!
 //! Every frame is metered per user (`send` by `messages_per_second`, `read` by coalescing
@@ -12,7 +17,17 @@
 //! the catch-up and the close frame included: a client cannot make the server do unbounded
 //! work, nor hold its socket by not reading.
 
+mod acks;
+mod catch_up;
+mod reading;
 mod reads;
+mod sink;
+mod upgrade;
+
+use acks::{submit, AckJob};
+pub use sink::close_code_for;
+use sink::{close_with, send, send_error, sleep_until_or_never, Sink};
+pub use upgrade::{limit, upgrade};
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -57,87 +72,6 @@ const REFUSALS_EVERY: Duration = Duration::from_secs(1);
 
 /// Typing notices a socket passes on, at most one per room in this time.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
-
-/// `GET /ws`: checks the origin and the session, then upgrades.
-pub async fn upgrade(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    extensions: axum::http::Extensions,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let peer = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
-    let config = &state.config;
-    let (trusted, header) = (&config.trusted_proxies, config.forwarded_header);
-    let https = client_ip::forwarded_https(peer, &headers, trusted, header);
-    if !origin::allowed(&headers, origin::Origins::of(config, https)) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
-    let secure = config.cookies_secure();
-    let user = match auth::authenticate(&state.store, &headers, secure).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "session look-up failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
-        }
-    };
-    if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
-        state.metrics.limited(Limit::Connections);
-        return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
-    }
-    limit(ws, state.config.max_frame_bytes)
-        .on_upgrade(move |socket| Connection::open(state, user).serve(socket))
-}
-
-/// The socket settings of `/ws`: frames and messages up to `max_frame_bytes` (axum's default
-/// is 64 MiB), a 1 KiB read buffer (chat frames are small; a larger one is read in more
-/// steps, and an idle socket costs 3 KiB less than with 4 KiB), writes sent at once, and at
-/// most four frames' worth of unsent bytes. The conformance echo server (`examples/echo_server.rs`) uses this too, so
-/// the Autobahn run tests the socket the chat runs on.
-pub fn limit(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
-    ws.max_message_size(max_frame_bytes)
-        .max_frame_size(max_frame_bytes)
-        .read_buffer_size(1024)
-        .write_buffer_size(0)
-        .max_write_buffer_size(max_frame_bytes.saturating_mul(4))
-}
-
-/// The writing half of a socket: every write waits at most `deadline` for a client that does
-/// not read, then the connection counts as gone.
-struct Sink {
-    inner: SplitSink<WebSocket, WsMessage>,
-    deadline: Duration,
-}
-
-impl Sink {
-    /// Queues a message without flushing.
-    async fn feed(&mut self, message: WsMessage) -> Result<(), Gone> {
-        let deadline = self.deadline;
-        match tokio::time::timeout(deadline, self.inner.feed(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(Gone),
-        }
-    }
-
-    /// Sends a message and flushes.
-    async fn send_message(&mut self, message: WsMessage) -> Result<(), Gone> {
-        let deadline = self.deadline;
-        match tokio::time::timeout(deadline, self.inner.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(Gone),
-        }
-    }
-
-    async fn flush(&mut self) -> Result<(), Gone> {
-        let deadline = self.deadline;
-        match tokio::time::timeout(deadline, self.inner.flush()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(Gone),
-        }
-    }
-}
 
 /// One signed-in socket.
 struct Connection {
@@ -456,95 +390,6 @@ impl Connection {
         Ok(false)
     }
 
-    /// A `watch` names each room once, and leaves the socket watching at most
-    /// `max_watch_rooms`; checked before anything is queried.
-    fn check_watch(&self, rooms: &[RoomCursor]) -> Result<(), (ErrorCode, &'static str)> {
-        let mut named = HashSet::with_capacity(rooms.len());
-        if !rooms.iter().all(|c| named.insert(c.room_id)) {
-            return Err((ErrorCode::BadFrame, "a watch frame names a room twice"));
-        }
-        let max = self.state.config.max_watch_rooms;
-        let added = named.iter().filter(|r| !self.sent.contains_key(r)).count();
-        if rooms.len() > max || self.sent.len() + added > max {
-            return Err((
-                ErrorCode::TooManyRooms,
-                "more rooms than max_watch_rooms on one socket",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Stops watching a room on this socket.
-    fn forget(&mut self, room: RoomId) {
-        self.state.hub.unwatch(self.reg.id, room);
-        self.sent.remove(&room);
-        self.direct.remove(&room);
-        self.reads.unwatched(room);
-    }
-
-    /// The reader has seen up to `seq`. Clamped to what this socket was sent, and written
-    /// only when it moves the position (coalesced per room, see [`reads`]).
-    async fn read(&mut self, sink: &mut Sink, room_id: RoomId, seq: Seq) -> Result<(), Gone> {
-        let Some(&sent) = self.sent.get(&room_id) else {
-            let detail = "watch a room before marking it read";
-            return send_error(sink, ErrorCode::NotWatching, detail, None, Some(room_id)).await;
-        };
-        if self.reads.offer(room_id, seq.min(sent), Instant::now()) {
-            return self.flush_reads(sink, false).await;
-        }
-        Ok(())
-    }
-
-    /// Stores the read positions that are due (or, with `all`, every waiting one), answering
-    /// on the socket what could not be stored.
-    async fn flush_reads(&mut self, sink: &mut Sink, all: bool) -> Result<(), Gone> {
-        for (code, detail, room) in self.store_reads(all).await {
-            send_error(sink, code, detail, None, Some(room)).await?;
-        }
-        Ok(())
-    }
-
-    /// Stores read positions and tells the reader's own sockets (and, in a direct room, the
-    /// other person's): nobody else learns when a member reads. Returns the refusals.
-    async fn store_reads(&mut self, all: bool) -> Vec<(ErrorCode, &'static str, RoomId)> {
-        let now = Instant::now();
-        let due = if all {
-            self.reads.all_pending(now)
-        } else {
-            self.reads.due(now)
-        };
-        let mut refused = Vec::new();
-        for (room_id, seq) in due {
-            match self
-                .state
-                .store
-                .mark_read(room_id, self.user.user_id, seq)
-                .await
-            {
-                Ok(Some(seq)) => {
-                    self.reads.stored(room_id, seq);
-                    let frame = ServerFrame::ReadMarker {
-                        room_id,
-                        user_id: self.user.user_id,
-                        seq,
-                    };
-                    let direct = self.direct.contains(&room_id);
-                    let hub = &self.state.hub;
-                    hub.publish_read_marker(room_id, self.user.user_id, direct, &frame);
-                }
-                Ok(None) => {
-                    refused.push((ErrorCode::NotMember, "not a member of this room", room_id))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, room_id, "read position not stored");
-                    let detail = "the store is unavailable; send the read position again later";
-                    refused.push((ErrorCode::StoreUnavailable, detail, room_id));
-                }
-            }
-        }
-        refused
-    }
-
     fn check_send(
         &self,
         room: RoomId,
@@ -571,217 +416,4 @@ impl Connection {
             Ok(())
         }
     }
-
-    /// Subscribes first, then sends what the cursor missed, then `caught_up`.
-    async fn watch(
-        &mut self,
-        sink: &mut Sink,
-        cursor: RoomCursor,
-        same_epoch: bool,
-    ) -> Result<(), Gone> {
-        let RoomCursor { room_id, after_seq } = cursor;
-        let store = &self.state.store;
-        match store.is_member(room_id, self.user.user_id).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let detail = "not a member of this room";
-                return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
-            }
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        }
-        if !same_epoch && after_seq > 0 {
-            return send(sink, &self.reset(room_id, ResetReason::EpochChanged)).await;
-        }
-        self.state.hub.watch(self.reg.id, room_id);
-        self.sent.insert(room_id, after_seq);
-        // A member who left between the check and the subscription must not stay subscribed.
-        match store.is_member(room_id, self.user.user_id).await {
-            Ok(true) => {}
-            Ok(false) => {
-                self.forget(room_id);
-                let detail = "not a member of this room";
-                return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
-            }
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        }
-        let limit = self.state.config.resume_limit;
-        let reason = match store.last_seq(room_id).await {
-            Ok(last) if after_seq > last => Some(ResetReason::AheadOfRoom),
-            Ok(last) if last.saturating_sub(after_seq) > limit => Some(ResetReason::GapTooLarge),
-            Ok(_) => None,
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        };
-        if let Some(reason) = reason {
-            self.forget(room_id);
-            return send(sink, &self.reset(room_id, reason)).await;
-        }
-        let missed = match store.after(room_id, after_seq, limit).await {
-            Ok(missed) => missed,
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        };
-        let mut last_seq = after_seq;
-        self.state.metrics.messages_out.inc_by(missed.len() as u64);
-        // The whole replay has the socket's deadline, not only each write: a client that
-        // reads a trickle cannot hold the socket through a long catch-up.
-        let deadline = sink.deadline;
-        let replay = async {
-            for message in missed {
-                last_seq = message.seq;
-                let frame = serialise(&ServerFrame::Message(message));
-                sink.feed(WsMessage::Text(frame)).await?;
-            }
-            Ok::<(), Gone>(())
-        };
-        tokio::time::timeout(deadline, replay)
-            .await
-            .map_err(|_| Gone)??;
-        self.sent.insert(room_id, last_seq);
-        let read = match store.read_state(room_id, self.user.user_id).await {
-            Ok(read) => read,
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        };
-        self.reads.watched(room_id, read.mine);
-        if read.peer.is_some() {
-            self.direct.insert(room_id);
-        }
-        let caught_up = ServerFrame::CaughtUp {
-            room_id,
-            last_seq,
-            read_seq: read.mine,
-            peer_read_seq: read.peer,
-        };
-        send(sink, &caught_up).await
-    }
-
-    /// The answer to a send, counted in the metrics when it is an ack.
-    fn ack_frame(
-        &self,
-        client_msg_id: String,
-        room_id: RoomId,
-        outcome: WriteResult,
-    ) -> ServerFrame {
-        let frame = ack_frame(client_msg_id, room_id, outcome);
-        if let ServerFrame::Ack(_) = frame {
-            self.state.metrics.acks.inc();
-        }
-        frame
-    }
-
-    /// A `reset` frame, counted in the metrics.
-    fn reset(&self, room_id: RoomId, reason: ResetReason) -> ServerFrame {
-        self.state.metrics.reset(reason);
-        ServerFrame::Reset { room_id, reason }
-    }
-
-    async fn store_failed(
-        &mut self,
-        sink: &mut Sink,
-        room: RoomId,
-        e: &super::store::StoreError,
-    ) -> Result<(), Gone> {
-        tracing::error!(error = %e, room, "watch failed");
-        self.forget(room);
-        let detail = "the store is unavailable; watch again later";
-        send_error(sink, ErrorCode::StoreUnavailable, detail, None, Some(room)).await
-    }
-}
-
-type AckJob = (String, RoomId, WriteResult);
-
-async fn submit(writer: super::writer::Writer, request: SendRequest) -> AckJob {
-    let id = request.client_msg_id.clone();
-    let room = request.room_id;
-    (id, room, writer.submit(request).await)
-}
-
-fn ack_frame(client_msg_id: String, room_id: RoomId, outcome: WriteResult) -> ServerFrame {
-    let (code, message) = match outcome {
-        Ok(SendOutcome::Stored(m) | SendOutcome::Duplicate(m)) => {
-            return ServerFrame::Ack(Ack::from(&m));
-        }
-        Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
-        Err(_) => (
-            ErrorCode::StoreUnavailable,
-            "not stored; retry with the same client_msg_id",
-        ),
-    };
-    ServerFrame::Error {
-        code,
-        message: message.into(),
-        client_msg_id: Some(client_msg_id),
-        room_id: Some(room_id),
-    }
-}
-
-async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Gone> {
-    sink.send_message(WsMessage::Text(serialise(frame))).await
-}
-
-/// Sleeps until `at`, or for ever when there is nothing to wait for.
-async fn sleep_until_or_never(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn send_error(
-    sink: &mut Sink,
-    code: ErrorCode,
-    message: &str,
-    client_msg_id: Option<String>,
-    room_id: Option<RoomId>,
-) -> Result<(), Gone> {
-    let frame = ServerFrame::Error {
-        code,
-        message: message.into(),
-        client_msg_id,
-        room_id,
-    };
-    send(sink, &frame).await
-}
-
-/// The close code (and reason) for a frame the socket could not read: 1009 for a frame or
-/// message over the limit, 1007 for text that is not UTF-8, 1002 for anything else that
-/// breaks RFC 6455 (bad opcode, reserved bits, unmasked or fragmented control frames…).
-pub fn close_code_for(e: &axum::Error) -> (u16, &'static str) {
-    use std::error::Error as _;
-    use tungstenite::Error as WsError;
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
-    while let Some(err) = cause {
-        match err.downcast_ref::<WsError>() {
-            Some(WsError::Capacity(_)) => return (close::TOO_BIG, "frame or message too large"),
-            Some(WsError::Utf8(_)) => return (close::INVALID_TEXT, "text is not UTF-8"),
-            Some(_) => break,
-            None => cause = err.source(),
-        }
-    }
-    (close::PROTOCOL_ERROR, "malformed frame")
-}
-
-/// Sends a close frame, then waits (briefly) for the client's answering close before the
-/// connection is dropped. Dropping a socket with unread data would send a TCP reset, which
-/// can destroy the close frame (and the last acks) before the client reads them.
-async fn close_with(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    // The peer may already be gone, or not reading (the write has the socket's deadline);
-    // there is nothing more to tell it then.
-    if sink
-        .send_message(WsMessage::Close(Some(frame)))
-        .await
-        .is_err()
-    {
-        return;
-    }
-    let answered = async {
-        while let Some(Ok(message)) = stream.next().await {
-            if let WsMessage::Close(_) = message {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
 }

@@ -1,0 +1,51 @@
+//! The answer to each send: an `ack` after the commit, or the error, in the order of the
+//! sends.
+
+use super::*;
+
+impl Connection {
+    /// The answer to a send, counted in the metrics when it is an ack.
+    pub(super) fn ack_frame(
+        &self,
+        client_msg_id: String,
+        room_id: RoomId,
+        outcome: WriteResult,
+    ) -> ServerFrame {
+        let frame = ack_frame(client_msg_id, room_id, outcome);
+        if let ServerFrame::Ack(_) = frame {
+            self.state.metrics.acks.inc();
+        }
+        frame
+    }
+}
+
+pub(super) type AckJob = (String, RoomId, WriteResult);
+
+pub(super) async fn submit(writer: crate::server::writer::Writer, request: SendRequest) -> AckJob {
+    let id = request.client_msg_id.clone();
+    let room = request.room_id;
+    (id, room, writer.submit(request).await)
+}
+
+pub(super) fn ack_frame(
+    client_msg_id: String,
+    room_id: RoomId,
+    outcome: WriteResult,
+) -> ServerFrame {
+    let (code, message) = match outcome {
+        Ok(SendOutcome::Stored(m) | SendOutcome::Duplicate(m)) => {
+            return ServerFrame::Ack(Ack::from(&m));
+        }
+        Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
+        Err(_) => (
+            ErrorCode::StoreUnavailable,
+            "not stored; retry with the same client_msg_id",
+        ),
+    };
+    ServerFrame::Error {
+        code,
+        message: message.into(),
+        client_msg_id: Some(client_msg_id),
+        room_id: Some(room_id),
+    }
+}
