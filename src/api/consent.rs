@@ -15,11 +15,7 @@ pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
     use crate::server::store::InviteOutcome;
     let state = context::state()?;
     let me = context::require_session(&state).await?;
-    let invitee = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
+    let invitee = context::user_named(&state, &username).await?;
     match state.store.invite(me.user_id, room_id, invitee.id).await? {
         InviteOutcome::Invited => Ok(()),
         InviteOutcome::NotAllowed => Err(ApiError::NotAllowed),
@@ -82,11 +78,7 @@ pub async fn block_user(username: String, block: String) -> Result<(), ApiError>
     let block = parse_bool(&block)?;
     let state = context::state()?;
     let me = context::require_session(&state).await?;
-    let other = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
+    let other = context::user_named(&state, &username).await?;
     if other.id == me.user_id {
         return Err(ApiError::NotAllowed);
     }

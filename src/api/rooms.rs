@@ -65,11 +65,7 @@ pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
     use crate::server::context;
     let state = context::state()?;
     let me = context::require_session(&state).await?;
-    let other = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
+    let other = context::user_named(&state, &username).await?;
     if other.id == me.user_id {
         return Err(ApiError::NotAllowed);
     }

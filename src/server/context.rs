@@ -38,6 +38,18 @@ pub async fn require_session(state: &AppState) -> Result<SessionUser, ApiError> 
     session(state).await?.ok_or(ApiError::NotSignedIn)
 }
 
+/// The user named `username` (surrounding spaces ignored), or `UserNotFound`.
+pub async fn user_named(
+    state: &AppState,
+    username: &str,
+) -> Result<super::store::UserRow, ApiError> {
+    state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or(ApiError::UserNotFound)
+}
+
 /// The client's address, when the server was started with connection info: the TCP peer,
 /// or the address a trusted proxy forwarded for (see [`client_ip`]).
 pub async fn client_addr(state: &AppState) -> Option<IpAddr> {
