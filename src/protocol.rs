@@ -138,6 +138,8 @@ pub enum ServerFrame {
         display_name: String,
         /// Identity of the server's store; cursors are only valid within one epoch.
         epoch: String,
+        /// The longest message body the server stores (`max_body_chars`), in characters.
+        max_body_chars: usize,
     },
     /// A stored message, missed or live.
     Message(Message),

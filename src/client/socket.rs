@@ -222,6 +222,7 @@ fn apply(chat: Chat, frame: ServerFrame) {
             user_id,
             display_name,
             epoch,
+            ..
         } => {
             if let Some(me) = chat.me.get_untracked().filter(|me| me.user_id == user_id) {
                 if me.display_name != display_name {

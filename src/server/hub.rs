@@ -7,8 +7,11 @@
 //! - **Serialise once.** A frame is serialised by the publisher; every recipient gets a clone
 //!   of the same shared buffer.
 //! - **Bounded queues.** Each connection has a queue of `outbound_queue` frames. A connection
-//!   whose queue is full is told to close with the resync code (4008) and is removed from
-//!   every room. It is never skipped silently and never blocks the room.
+//!   whose queue is full is told to close with the resync code (4008) and gets nothing more.
+//!   It is never skipped silently and never blocks the room.
+//! - **One signal per connection.** A close is its reason (set once) and the end of its
+//!   queue: the hub drops the queue's sender, so the connection's one wait on its queue also
+//!   wakes it to close. It polls no second channel on every delivery.
 //! - **No lock across `.await`.** The state sits behind a `std::sync::Mutex`; no method here
 //!   is async, so the lock cannot be held across an await point.
 //! - **Subscribe before catching up.** A connection watches a room before it reads what it
@@ -22,9 +25,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::protocol::{
     close, Message, PresenceUser, ResetReason, RoomId, Seq, ServerFrame, UserId,
@@ -70,20 +73,48 @@ impl CloseReason {
     }
 }
 
-/// The connection's end of its registration: its queue and its close signal.
+/// The connection's end of its registration: its queue, which ends when the hub asks it to
+/// close, and the reason.
 pub struct Registration {
     pub id: ConnId,
     pub outbound: mpsc::Receiver<Delivery>,
-    pub close: watch::Receiver<Option<CloseReason>>,
+    closing: Arc<OnceLock<CloseReason>>,
+}
+
+impl Registration {
+    /// Why the hub asked this connection to close, once it has.
+    pub fn closing(&self) -> Option<CloseReason> {
+        self.closing.get().copied()
+    }
 }
 
 struct Conn {
     user: PresenceUser,
     session_id: i64,
-    tx: mpsc::Sender<Delivery>,
-    close: watch::Sender<Option<CloseReason>>,
+    /// `None` once the connection was asked to close: it is sent nothing more.
+    tx: Option<mpsc::Sender<Delivery>>,
+    closing: Arc<OnceLock<CloseReason>>,
     watching: HashSet<RoomId>,
     present: HashSet<RoomId>,
+}
+
+impl Conn {
+    /// Queues a frame, or tells a connection whose queue is full to resync.
+    fn offer(&mut self, delivery: Delivery) {
+        let Some(tx) = &self.tx else {
+            return;
+        };
+        if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(delivery) {
+            self.close(CloseReason::Resync);
+        }
+    }
+
+    /// Asks the connection to close: the first reason wins, and its queue ends after what
+    /// it holds.
+    fn close(&mut self, reason: CloseReason) {
+        let _ = self.closing.set(reason);
+        self.tx = None;
+    }
 }
 
 #[derive(Default)]
@@ -128,7 +159,7 @@ impl Hub {
     pub fn connect(&self, user: PresenceUser, session_id: i64) -> Registration {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, outbound) = mpsc::channel(self.queue);
-        let (close_tx, close) = watch::channel(None);
+        let closing = Arc::new(OnceLock::new());
         let mut state = self.lock();
         *state.per_user.entry(user.user_id).or_default() += 1;
         state.conns.insert(
@@ -136,8 +167,8 @@ impl Hub {
             Conn {
                 user,
                 session_id,
-                tx,
-                close: close_tx,
+                tx: Some(tx),
+                closing: closing.clone(),
                 watching: HashSet::new(),
                 present: HashSet::new(),
             },
@@ -145,7 +176,7 @@ impl Hub {
         Registration {
             id,
             outbound,
-            close,
+            closing,
         }
     }
 
@@ -212,6 +243,18 @@ impl Hub {
             .conns
             .get(&id)
             .is_some_and(|c| c.watching.contains(&room))
+    }
+
+    /// How many rooms the connection watches, and how many of `rooms` it does not yet.
+    pub fn watch_counts(&self, id: ConnId, rooms: &[RoomId]) -> (usize, usize) {
+        let state = self.lock();
+        let watching = state.conns.get(&id).map(|c| &c.watching);
+        let watched = watching.map_or(0, HashSet::len);
+        let new = rooms
+            .iter()
+            .filter(|r| !watching.is_some_and(|w| w.contains(r)))
+            .count();
+        (watched, new)
     }
 
     /// Marks the connection's user present in a watched room. Announces only when the user
@@ -294,14 +337,15 @@ impl Hub {
             text: serialise(frame),
             last: false,
         };
-        let state = self.lock();
-        let Some(r) = state.rooms.get(&room) else {
+        let mut state = self.lock();
+        let State { conns, rooms, .. } = &mut *state;
+        let Some(r) = rooms.get(&room) else {
             return;
         };
         for id in &r.watchers {
-            if let Some(conn) = state.conns.get(id) {
+            if let Some(conn) = conns.get_mut(id) {
                 if direct || conn.user.user_id == reader {
-                    offer(conn, delivery.clone());
+                    conn.offer(delivery.clone());
                 }
             }
         }
@@ -328,8 +372,8 @@ impl Hub {
             .map(|r| r.watchers.iter().copied().collect())
             .unwrap_or_default();
         for id in ids {
-            if let Some(conn) = state.conns.get(&id).filter(|c| c.user.user_id == user) {
-                offer(conn, reset.clone());
+            if let Some(conn) = state.conns.get_mut(&id).filter(|c| c.user.user_id == user) {
+                conn.offer(reset.clone());
                 unwatch_locked(&mut state, id, room);
             }
         }
@@ -337,17 +381,17 @@ impl Hub {
 
     /// Closes every connection of a session (sign-out).
     pub fn end_session(&self, session_id: i64) {
-        for conn in self.lock().conns.values() {
+        for conn in self.lock().conns.values_mut() {
             if conn.session_id == session_id {
-                conn.close.send_replace(Some(CloseReason::SessionEnded));
+                conn.close(CloseReason::SessionEnded);
             }
         }
     }
 
     /// Asks every connection to close (shutdown).
     pub fn close_all(&self, reason: CloseReason) {
-        for conn in self.lock().conns.values() {
-            conn.close.send_replace(Some(reason));
+        for conn in self.lock().conns.values_mut() {
+            conn.close(reason);
         }
     }
 
@@ -383,6 +427,13 @@ fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
     }
     if was_present {
         leave_presence(state, room, user);
+    }
+    if state
+        .rooms
+        .get(&room)
+        .is_some_and(|r| r.watchers.is_empty() && r.present.is_empty())
+    {
+        state.rooms.remove(&room);
     }
 }
 
@@ -436,22 +487,15 @@ fn deliver_room(state: &mut State, delivery: Delivery) {
         return;
     };
     for id in &room.watchers {
-        if let Some(conn) = conns.get(id) {
-            offer(conn, delivery.clone());
+        if let Some(conn) = conns.get_mut(id) {
+            conn.offer(delivery.clone());
         }
     }
 }
 
 fn deliver_to(state: &mut State, id: ConnId, delivery: Delivery) {
-    if let Some(conn) = state.conns.get(&id) {
-        offer(conn, delivery);
-    }
-}
-
-/// Queues a frame, or tells a connection whose queue is full to resync.
-fn offer(conn: &Conn, delivery: Delivery) {
-    if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(delivery) {
-        conn.close.send_replace(Some(CloseReason::Resync));
+    if let Some(conn) = state.conns.get_mut(&id) {
+        conn.offer(delivery);
     }
 }
 
@@ -524,7 +568,7 @@ mod tests {
             hub.publish_message(&message(5, seq));
             assert_eq!(drain(&mut fast).len(), 1);
         }
-        assert_eq!(*slow.close.borrow(), Some(CloseReason::Resync));
+        assert_eq!(slow.closing(), Some(CloseReason::Resync));
     }
 
     #[test]
@@ -542,12 +586,35 @@ mod tests {
     }
 
     #[test]
+    fn a_close_ends_the_queue_after_what_it_holds() {
+        let hub = Hub::new(8);
+        let mut conn = hub.connect(user(1), 1);
+        hub.watch(conn.id, 3);
+        hub.publish_message(&message(3, 1));
+        hub.close_all(CloseReason::Restart);
+        hub.publish_message(&message(3, 2));
+        assert_eq!(conn.closing(), Some(CloseReason::Restart));
+        assert_eq!(
+            drain(&mut conn).len(),
+            2,
+            "the presence snapshot and seq 1 only"
+        );
+        assert!(conn.outbound.is_closed() && conn.outbound.is_empty());
+        hub.end_session(1);
+        assert_eq!(
+            conn.closing(),
+            Some(CloseReason::Restart),
+            "the first reason stays"
+        );
+    }
+
+    #[test]
     fn ending_a_session_closes_only_its_connections() {
         let hub = Hub::new(8);
         let a = hub.connect(user(1), 10);
         let b = hub.connect(user(1), 11);
         hub.end_session(10);
-        assert_eq!(*a.close.borrow(), Some(CloseReason::SessionEnded));
-        assert_eq!(*b.close.borrow(), None);
+        assert_eq!(a.closing(), Some(CloseReason::SessionEnded));
+        assert_eq!(b.closing(), None);
     }
 }

@@ -4,6 +4,7 @@
 //! - [`store`]: every SQL query (SQLite through sqlx);
 //! - [`writer`]: the one task that commits messages in batches, then publishes them;
 //! - [`hub`]: per-room fan-out and presence in memory;
+//! - [`resume`]: what a `watch` from a cursor must replay, or why it cannot (no socket);
 //! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
 //! - [`limits`]: messages per user per second;
@@ -20,6 +21,7 @@ pub mod hub;
 pub mod limits;
 pub mod logs;
 pub mod metrics;
+pub mod resume;
 pub mod state;
 pub mod store;
 pub mod writer;

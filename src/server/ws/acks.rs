@@ -1,7 +1,10 @@
 //! The answer to each send: an `ack` after the commit, or the error, in the order of the
 //! sends.
 
-use super::*;
+use super::connection::Connection;
+use crate::protocol::{Ack, ErrorCode, RoomId, ServerFrame};
+use crate::server::store::{SendOutcome, SendRequest};
+use crate::server::writer::WriteResult;
 
 impl Connection {
     /// The answer to a send, counted in the metrics when it is an ack.

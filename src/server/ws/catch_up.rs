@@ -1,7 +1,16 @@
-//! `watch`: subscribe first, then replay what the cursor missed, then `caught_up`; and the
-//! checks and resets around it.
+//! `watch`: subscribe first, then replay what [`crate::server::resume`] decided, then
+//! `caught_up`; and the checks and resets around it.
 
-use super::*;
+use std::collections::HashSet;
+
+use axum::extract::ws::Message as WsMessage;
+
+use super::connection::Connection;
+use super::sink::{send, send_error, Sink};
+use super::Gone;
+use crate::protocol::{ErrorCode, ResetReason, RoomCursor, RoomId, ServerFrame};
+use crate::server::hub::serialise;
+use crate::server::resume::{self, CatchUp};
 
 impl Connection {
     /// A `watch` names each room once, and leaves the socket watching at most
@@ -15,8 +24,9 @@ impl Connection {
             return Err((ErrorCode::BadFrame, "a watch frame names a room twice"));
         }
         let max = self.state.config.max_watch_rooms;
-        let added = named.iter().filter(|r| !self.sent.contains_key(r)).count();
-        if rooms.len() > max || self.sent.len() + added > max {
+        let ids: Vec<RoomId> = rooms.iter().map(|c| c.room_id).collect();
+        let (watched, added) = self.state.hub.watch_counts(self.reg.id, &ids);
+        if rooms.len() > max || watched + added > max {
             return Err((
                 ErrorCode::TooManyRooms,
                 "more rooms than max_watch_rooms on one socket",
@@ -41,53 +51,31 @@ impl Connection {
         same_epoch: bool,
     ) -> Result<(), Gone> {
         let RoomCursor { room_id, after_seq } = cursor;
-        let store = &self.state.store;
-        match store.is_member(room_id, self.user.user_id).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let detail = "not a member of this room";
-                return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
-            }
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        }
-        if !same_epoch && after_seq > 0 {
-            return send(sink, &self.reset(room_id, ResetReason::EpochChanged)).await;
-        }
         self.state.hub.watch(self.reg.id, room_id);
         self.sent.insert(room_id, after_seq);
-        // A member who left between the check and the subscription must not stay subscribed.
-        match store.is_member(room_id, self.user.user_id).await {
-            Ok(true) => {}
-            Ok(false) => {
+        let store = &self.state.store;
+        let limit = self.state.config.resume_limit;
+        let decided = resume::catch_up(store, self.user.user_id, cursor, same_epoch, limit).await;
+        let (missed, read) = match decided {
+            Ok(CatchUp::Replay { missed, read }) => (missed, read),
+            Ok(CatchUp::NotMember) => {
                 self.forget(room_id);
                 let detail = "not a member of this room";
                 return send_error(sink, ErrorCode::NotMember, detail, None, Some(room_id)).await;
             }
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        }
-        let limit = self.state.config.resume_limit;
-        let reason = match store.last_seq(room_id).await {
-            Ok(last) if after_seq > last => Some(ResetReason::AheadOfRoom),
-            Ok(last) if last.saturating_sub(after_seq) > limit => Some(ResetReason::GapTooLarge),
-            Ok(_) => None,
+            Ok(CatchUp::Reset(reason)) => {
+                self.forget(room_id);
+                return send(sink, &self.reset(room_id, reason)).await;
+            }
             Err(e) => return self.store_failed(sink, room_id, &e).await,
         };
-        if let Some(reason) = reason {
-            self.forget(room_id);
-            return send(sink, &self.reset(room_id, reason)).await;
-        }
-        let missed = match store.after(room_id, after_seq, limit).await {
-            Ok(missed) => missed,
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        };
-        let mut last_seq = after_seq;
+        let last_seq = missed.last().map_or(after_seq, |m| m.seq);
         self.state.metrics.messages_out.inc_by(missed.len() as u64);
         // The whole replay has the socket's deadline, not only each write: a client that
         // reads a trickle cannot hold the socket through a long catch-up.
         let deadline = sink.deadline;
         let replay = async {
             for message in missed {
-                last_seq = message.seq;
                 let frame = serialise(&ServerFrame::Message(message));
                 sink.feed(WsMessage::Text(frame)).await?;
             }
@@ -97,10 +85,6 @@ impl Connection {
             .await
             .map_err(|_| Gone)??;
         self.sent.insert(room_id, last_seq);
-        let read = match store.read_state(room_id, self.user.user_id).await {
-            Ok(read) => read,
-            Err(e) => return self.store_failed(sink, room_id, &e).await,
-        };
         self.reads.watched(room_id, read.mine);
         if read.peer.is_some() {
             self.direct.insert(room_id);

@@ -1,7 +1,12 @@
 //! `read` frames: clamped, coalesced (see `reads`) and stored; markers to the reader's own
 //! sockets and a direct room's other person.
 
-use super::*;
+use tokio::time::Instant;
+
+use super::connection::Connection;
+use super::sink::{send_error, Sink};
+use super::Gone;
+use crate::protocol::{ErrorCode, RoomId, Seq, ServerFrame};
 
 impl Connection {
     /// The reader has seen up to `seq`. Clamped to what this socket was sent, and written
