@@ -4,6 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
+/// Usernames' length in characters: the sign-up form's `minlength`/`maxlength` and the
+/// server's check.
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=32;
+/// Longest display name, in characters (form and server).
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+/// Longest room name, in characters (form and server).
+pub const MAX_ROOM_NAME_CHARS: usize = 80;
+
 /// The signed-in user, as the pages know them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

@@ -45,7 +45,7 @@ pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId,
     let me = context::require_session(&state).await?;
     let name = name.trim();
     let visible = crate::server::auth::rules::is_visible_text(name);
-    if name.is_empty() || name.chars().count() > 80 || !visible {
+    if name.is_empty() || name.chars().count() > crate::model::MAX_ROOM_NAME_CHARS || !visible {
         return Err(ApiError::InvalidRoomName);
     }
     if let Err(wait) = state.room_limiter.check(me.user_id) {

@@ -1,8 +1,9 @@
 //! The browser's side of the chat.
 //!
 //! [`Chat`] is shared code (pages render with it on the server too): per-room [`Feed`]s,
-//! the connection status, and the commands the pages give. Only `socket` (feature
-//! `hydrate`) touches the browser's WebSocket; it is started once the user is signed in.
+//! the connection status, and the commands the pages give. [`wire`] is the protocol's state
+//! machine (host-tested); only `socket` (feature `hydrate`) touches the browser's WebSocket,
+//! and it is started once the user is signed in.
 
 pub mod browser;
 mod feed;
@@ -12,6 +13,8 @@ pub mod outbox;
 #[cfg(feature = "hydrate")]
 mod socket;
 pub mod time;
+pub mod window;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +68,8 @@ pub struct Chat {
     pub me: RwSignal<Option<Me>>,
     /// The epoch the held cursors come from.
     pub epoch: RwSignal<Option<String>>,
+    /// The longest message the server stores, once its `hello` said.
+    pub max_body_chars: RwSignal<Option<usize>>,
     feeds: StoredValue<HashMap<RoomId, Feed>>,
     /// Bumped whenever a feed is added, so sums over feeds stay reactive.
     feeds_added: RwSignal<u64>,
@@ -88,6 +93,7 @@ impl Chat {
             status: RwSignal::new(ConnStatus::Idle),
             me: RwSignal::new(None),
             epoch: RwSignal::new(None),
+            max_body_chars: RwSignal::new(None),
             feeds: StoredValue::new(HashMap::new()),
             feeds_added: RwSignal::new(0),
             typed: StoredValue::new(HashMap::new()),

@@ -55,7 +55,7 @@ pub fn Composer(room: RoomId) -> impl IntoView {
                 rows="1"
                 placeholder=move || i18n.t().write_message
                 aria-label=move || i18n.t().message_label
-                maxlength="4000"
+                maxlength=move || chat.max_body_chars.get()
                 on:keydown=on_keydown
                 on:input=move |_| chat.typing(room)
             ></textarea>

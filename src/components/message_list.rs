@@ -6,7 +6,7 @@
 //!   stays exactly where it was when rows are added or removed above it: the log remembers
 //!   the first visible message and its distance from the top, and restores that distance
 //!   after every change.
-//! - At most [`MAX_ROWS`] messages are in the DOM, whatever the length of the history: the
+//! - At most [`MAX_ROWS`](crate::client::window::MAX_ROWS) messages are in the DOM, whatever the length of the history: the
 //!   rendered window slides over the loaded messages.
 
 use leptos::html::Div;
@@ -14,53 +14,17 @@ use leptos::prelude::*;
 
 use super::{Bubble, PendingBubble};
 use crate::api::older_messages;
+use crate::client::window::Window;
 use crate::client::{browser, Chat, Feed, Notice};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::{Message, Seq, UserId};
 
-/// Messages rendered at most.
-pub const MAX_ROWS: usize = 150;
 /// Messages the window moves by.
 const STEP: usize = 50;
 /// Pixels from an edge at which the log loads or slides.
 const EDGE_PX: i32 = 400;
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_PX: i32 = 48;
-
-/// Which loaded messages are rendered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Window {
-    /// The newest [`MAX_ROWS`], following new messages.
-    Latest,
-    /// An inclusive `seq` range, while the reader is back in history.
-    Range { start: Seq, end: Seq },
-}
-
-impl Window {
-    /// The window of at most `MAX_ROWS` messages starting at index `from` of `m`.
-    fn from_index(m: &[Message], from: usize) -> Window {
-        let from = from.min(m.len().saturating_sub(MAX_ROWS));
-        let to = (from + MAX_ROWS).min(m.len());
-        if to == m.len() {
-            Window::Latest
-        } else {
-            Window::Range {
-                start: m[from].seq,
-                end: m[to - 1].seq,
-            }
-        }
-    }
-
-    /// The index range of `m` it covers.
-    fn slice(self, m: &[Message]) -> std::ops::Range<usize> {
-        match self {
-            Window::Latest => m.len().saturating_sub(MAX_ROWS)..m.len(),
-            Window::Range { start, end } => {
-                m.partition_point(|x| x.seq < start)..m.partition_point(|x| x.seq <= end)
-            }
-        }
-    }
-}
 
 #[derive(Clone, PartialEq)]
 enum Row {

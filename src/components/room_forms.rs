@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::FormError;
 use crate::api::{CreateRoom, OpenDirect};
 use crate::i18n::use_i18n;
+use crate::model::MAX_ROOM_NAME_CHARS;
 
 /// Creates a group room (public or private) and opens it.
 #[component]
@@ -13,7 +14,7 @@ pub fn CreateRoomForm(action: ServerAction<CreateRoom>) -> impl IntoView {
     let t = move || i18n.t();
     view! {
         <ActionForm action attr:class="row-form" attr:aria-label=move || t().create_room_label>
-            <input name="name" placeholder=move || t().new_room_name required maxlength="80" />
+            <input name="name" placeholder=move || t().new_room_name required maxlength=MAX_ROOM_NAME_CHARS />
             <label class="check">
                 <input type="checkbox" name="public" value="on" checked />
                 {move || t().public}

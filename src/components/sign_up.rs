@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use super::session::use_session;
 use super::FormError;
 use crate::i18n::use_i18n;
+use crate::model::{MAX_DISPLAY_NAME_CHARS, USERNAME_CHARS};
 
 /// The sign-up form, with inline errors (taken username, short password).
 #[component]
@@ -23,14 +24,18 @@ pub fn SignUpPage() -> impl IntoView {
                         name="username"
                         autocomplete="username"
                         required
-                        minlength="3"
-                        maxlength="32"
+                        minlength=*USERNAME_CHARS.start()
+                        maxlength=*USERNAME_CHARS.end()
                     />
                 </label>
                 <small class="field-hint">{move || t().username_hint}</small>
                 <label>
                     {move || t().display_name}
-                    <input name="display_name" autocomplete="nickname" />
+                    <input
+                        name="display_name"
+                        autocomplete="nickname"
+                        maxlength=MAX_DISPLAY_NAME_CHARS
+                    />
                 </label>
                 <small class="field-hint">{move || t().display_name_hint}</small>
                 <label>

@@ -1,6 +1,7 @@
 //! What makes a username, display name or password acceptable.
 
 use crate::api::ApiError;
+use crate::model::{MAX_DISPLAY_NAME_CHARS, USERNAME_CHARS};
 
 /// Shortest password, in characters.
 pub const MIN_PASSWORD: usize = 8;
@@ -11,7 +12,7 @@ pub const MAX_PASSWORD: usize = 256;
 /// ignoring letter case.
 pub fn username(name: &str) -> Result<&str, ApiError> {
     let name = name.trim();
-    let ok = (3..=32).contains(&name.len())
+    let ok = USERNAME_CHARS.contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
@@ -28,7 +29,7 @@ pub fn username(name: &str) -> Result<&str, ApiError> {
 pub fn display_name<'a>(name: &'a str, username: &'a str) -> Result<&'a str, ApiError> {
     let name = name.trim();
     let name = if name.is_empty() { username } else { name };
-    if name.chars().count() <= 64 && is_visible_text(name) {
+    if name.chars().count() <= MAX_DISPLAY_NAME_CHARS && is_visible_text(name) {
         Ok(name)
     } else {
         Err(ApiError::InvalidDisplayName)

@@ -7,6 +7,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use leptos::prelude::*;
+
 use super::{mentions, Chat, Command, ConnStatus, FailReason, Pending, TYPING_MS};
 use crate::model::Me;
 use crate::protocol::{ClientFrame, ErrorCode, RoomCursor, RoomId, ServerFrame};
@@ -174,7 +176,8 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
             display_name,
         } => {
             if me.is_some() && !mine(user_id) {
-                chat.feed(room_id).typing_from(user_id, display_name, now_ms);
+                chat.feed(room_id)
+                    .typing_from(user_id, display_name, now_ms);
                 return vec![Effect::ExpireTyping(room_id)];
             }
         }

@@ -309,3 +309,6 @@ impl Feed {
         self.online.set(Some(online));
     }
 }
+
+#[cfg(test)]
+mod tests;
