@@ -11,11 +11,12 @@ use crate::components::{
 };
 use crate::i18n::{self, I18n};
 
-/// The document around `<App/>`, rendered on the server in the reader's language.
+/// The document around `<App/>`, rendered on the server in the reader's language. The
+/// server sets its security headers around it (`server::http`); the shell knows nothing of
+/// the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = i18n::initial();
-    #[cfg(feature = "ssr")]
-    crate::server::http::set_content_security_policy();
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -23,7 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <link rel="stylesheet" id="leptos" href="/pkg/parlor.css" />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <title>"Parlor"</title>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />

@@ -73,8 +73,10 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3001);
+    // The built files' names: content-hashed by scripts/build-site.sh.
+    let assets = http::assets::Assets::of(&config.site_root);
     let leptos = LeptosOptions::builder()
-        .output_name("parlor")
+        .output_name(assets.stem.as_str())
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)

@@ -1,11 +1,13 @@
 //! The router: pages, server functions, `/ws`, health, the CSRF guard and security headers;
 //! the operators' router (`/metrics`) on its own listener; and graceful shutdown.
 //!
+//! - [`assets`]: `/pkg/…`, precompressed, cached for ever under content-hashed names;
 //! - [`api_errors`]: the HTTP status of each server-function error code;
 //! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread;
 //! - [`client_ip`]: the client's address behind `trusted_proxies`.
 
 pub mod api_errors;
+pub mod assets;
 pub mod client_ip;
 pub mod keep_alive;
 
@@ -58,7 +60,12 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let shell_options = state.leptos.clone();
     let max_request = state.config.max_request_bytes;
+    let assets = assets::Assets::of(&state.leptos.site_root);
     Router::new()
+        .nest_service(
+            &format!("/{}", state.leptos.site_pkg_dir),
+            assets::service(&state.leptos.site_root, &assets),
+        )
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -68,7 +75,10 @@ pub fn router(state: AppState) -> Router {
             &state,
             routes,
             move || provide_context(context_state.clone()),
-            move || shell(shell_options.clone()),
+            move || {
+                set_content_security_policy();
+                shell(shell_options.clone())
+            },
         )
         .fallback(files_and_pages)
         .layer(middleware::from_fn(api_errors::statuses))
@@ -102,7 +112,10 @@ async fn files_and_pages(uri: Uri, state: State<AppState>, request: Request) -> 
     let context = state.0.clone();
     leptos_axum::file_and_error_handler_with_context::<AppState, _>(
         move || provide_context(context.clone()),
-        shell,
+        |options| {
+            set_content_security_policy();
+            shell(options)
+        },
     )(uri, state, request)
     .await
 }
