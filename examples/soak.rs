@@ -9,7 +9,7 @@
 //! `soak [--seconds 120] [--settle 30] [--every 10] [--parlor target/debug/parlor]`
 //! `[--steady 20] [--rate 20] [--churners 4]`
 //!
-//! CI runs two minutes of it (scripts/test.sh); docs/soak.md records a 30-minute run.
+//! CI runs two minutes of it (scripts/test.sh); docs/hardening.md describes what it checks.
 
 #[allow(dead_code, reason = "shared with the load generator")]
 #[path = "loadgen/client.rs"]

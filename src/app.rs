@@ -5,7 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::client::Chat;
+use crate::client::{Chat, Hydrated};
 use crate::components::{
     ConnectionBanner, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage, TopBar,
 };
@@ -36,10 +36,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
-
-/// Whether the page has hydrated (the WASM runs). Provided as context.
-#[derive(Clone, Copy)]
-pub struct Hydrated(pub ReadSignal<bool>);
 
 /// The application: session, chat client, and routes.
 #[component]

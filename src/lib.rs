@@ -26,6 +26,7 @@ pub mod api;
 pub mod app;
 pub mod client;
 pub mod components;
+pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod protocol;

@@ -13,8 +13,7 @@ use crate::protocol::RoomId;
 pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
     use crate::server::context;
     use crate::server::store::InviteOutcome;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let invitee = context::user_named(&state, &username).await?;
     match state.store.invite(me.user_id, room_id, invitee.id).await? {
         InviteOutcome::Invited => Ok(()),
@@ -27,8 +26,7 @@ pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
 #[server(endpoint = "invitations")]
 pub async fn invitations() -> Result<Vec<Invitation>, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     Ok(state.store.invitations(me.user_id).await?)
 }
 
@@ -38,8 +36,7 @@ pub async fn invitations() -> Result<Vec<Invitation>, ApiError> {
 pub async fn answer_invitation(room_id: RoomId, accept: String) -> Result<(), ApiError> {
     use crate::server::context;
     let accept = parse_bool(&accept)?;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     if !state
         .store
         .answer_invitation(me.user_id, room_id, accept)
@@ -59,8 +56,7 @@ pub async fn answer_invitation(room_id: RoomId, accept: String) -> Result<(), Ap
 #[server(endpoint = "leave_room")]
 pub async fn leave_room(room_id: RoomId) -> Result<(), ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     if !state.store.leave(me.user_id, room_id).await? {
         return Err(ApiError::RoomNotFound);
     }
@@ -76,8 +72,7 @@ pub async fn leave_room(room_id: RoomId) -> Result<(), ApiError> {
 pub async fn block_user(username: String, block: String) -> Result<(), ApiError> {
     use crate::server::context;
     let block = parse_bool(&block)?;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let other = context::user_named(&state, &username).await?;
     if other.id == me.user_id {
         return Err(ApiError::NotAllowed);

@@ -4,10 +4,9 @@
 
 mod accounts;
 mod consent;
-mod error;
 mod rooms;
 
+pub use crate::error::ApiError;
 pub use accounts::*;
 pub use consent::*;
-pub use error::ApiError;
 pub use rooms::*;

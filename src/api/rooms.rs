@@ -12,8 +12,7 @@ use crate::protocol::{Message, RoomId, Seq};
 #[server(endpoint = "list_rooms")]
 pub async fn list_rooms() -> Result<Vec<RoomSummary>, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let page = state.config.public_rooms_page;
     Ok(state.store.rooms_for(me.user_id, page).await?)
 }
@@ -23,8 +22,7 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, ApiError> {
 #[server(endpoint = "public_rooms")]
 pub async fn public_rooms(after: Option<RoomId>) -> Result<Vec<RoomSummary>, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let page = state.config.public_rooms_page;
     Ok(state.store.public_rooms(me.user_id, after, page).await?)
 }
@@ -41,8 +39,7 @@ pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId,
         Some("true" | "on") => true,
         Some(_) => return Err(ApiError::Request("public must be true, false or on".into())),
     };
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let name = name.trim();
     let visible = crate::server::auth::rules::is_visible_text(name);
     if name.is_empty() || name.chars().count() > crate::model::MAX_ROOM_NAME_CHARS || !visible {
@@ -63,8 +60,7 @@ pub async fn create_room(name: String, public: Option<String>) -> Result<RoomId,
 #[server(endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let other = context::user_named(&state, &username).await?;
     if other.id == me.user_id {
         return Err(ApiError::NotAllowed);
@@ -83,8 +79,7 @@ pub async fn open_direct(username: String) -> Result<RoomId, ApiError> {
 pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
     use crate::server::context;
     use crate::server::store::JoinOutcome;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     match state.store.join_public(me.user_id, room_id).await? {
         JoinOutcome::Joined => {
             leptos_axum::redirect(&format!("/rooms/{room_id}"));
@@ -98,8 +93,7 @@ pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
 #[server(endpoint = "load_room")]
 pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     let room = state
         .store
         .room_for(me.user_id, room_id)
@@ -127,8 +121,7 @@ pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
 #[server(endpoint = "older_messages")]
 pub async fn older_messages(room_id: RoomId, before_seq: Seq) -> Result<Vec<Message>, ApiError> {
     use crate::server::context;
-    let state = context::state()?;
-    let me = context::require_session(&state).await?;
+    let (state, me) = context::signed_in().await?;
     if !state.store.is_member(room_id, me.user_id).await? {
         return Err(ApiError::RoomNotFound);
     }

@@ -27,6 +27,10 @@ pub use mention::mentions;
 use crate::model::Me;
 use crate::protocol::{RoomId, Seq, UserId};
 
+/// Whether the page has hydrated (the WASM runs). Provided as context by `<App/>`.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
 /// The state of the connection, as the banner shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnStatus {

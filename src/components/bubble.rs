@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::Hydrated;
 use crate::client::mention::{segments, Segment};
+use crate::client::Hydrated;
 use crate::client::{time, Chat, FailReason, Pending, PendingState};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::{Message, RoomId};

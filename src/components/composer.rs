@@ -5,8 +5,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use crate::app::Hydrated;
-use crate::client::Chat;
+use crate::client::{Chat, Hydrated};
 use crate::i18n::use_i18n;
 use crate::protocol::RoomId;
 

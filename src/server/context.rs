@@ -10,11 +10,11 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 use super::auth::{self, cookie};
-use super::http::client_ip::client_ip;
+use super::client_ip::client_ip;
 use super::metrics::Limit;
 use super::state::AppState;
 use super::store::SessionUser;
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// The shared state, provided to every server function by the router.
 pub fn state() -> Result<AppState, ApiError> {
@@ -31,6 +31,14 @@ pub async fn session(state: &AppState) -> Result<Option<SessionUser>, ApiError> 
         .map_err(|e| ApiError::Request(e.to_string()))?;
     let secure = state.config.cookies_secure();
     Ok(auth::authenticate(&state.store, &headers, secure).await?)
+}
+
+/// The shared state and the signed-in user: how every server function that needs a session
+/// begins.
+pub async fn signed_in() -> Result<(AppState, SessionUser), ApiError> {
+    let state = state()?;
+    let me = require_session(&state).await?;
+    Ok((state, me))
 }
 
 /// The session of the request, or `NotSignedIn`.

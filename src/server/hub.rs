@@ -135,6 +135,8 @@ struct State {
 /// Per-room fan-out and presence. Shared as `Arc<Hub>`.
 pub struct Hub {
     state: Mutex<State>,
+    /// Woken when the last connection leaves (shutdown waits on it).
+    emptied: tokio::sync::Notify,
     next_id: AtomicU64,
     queue: usize,
 }
@@ -144,6 +146,7 @@ impl Hub {
     pub fn new(queue: usize) -> Hub {
         Hub {
             state: Mutex::default(),
+            emptied: tokio::sync::Notify::new(),
             next_id: AtomicU64::new(1),
             queue: queue.max(1),
         }
@@ -217,6 +220,21 @@ impl Hub {
         state
             .rooms
             .retain(|_, r| !r.watchers.is_empty() || !r.present.is_empty());
+        if state.conns.is_empty() {
+            self.emptied.notify_waiters();
+        }
+    }
+
+    /// Resolves once no connection is registered.
+    pub async fn all_gone(&self) {
+        loop {
+            // Created before the check, so a last disconnect in between still wakes it.
+            let emptied = self.emptied.notified();
+            if self.connections() == 0 {
+                return;
+            }
+            emptied.await;
+        }
     }
 
     /// Starts delivering `room`'s frames to the connection, and sends it the room's presence.

@@ -6,9 +6,6 @@
 
 use std::sync::atomic::AtomicU64;
 
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -16,8 +13,16 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use super::state::AppState;
 use crate::protocol::ResetReason;
+
+/// What the gauges show, read when `/metrics` is scraped (from the hub and the store, which
+/// this module does not know).
+pub struct Gauges {
+    pub connections: usize,
+    pub users: usize,
+    pub rooms_watched: usize,
+    pub wal_bytes: u64,
+}
 
 /// One label, such as `limit="messages"`.
 type Label = [(&'static str, &'static str); 1];
@@ -179,13 +184,12 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition, with the state gauges read from `state` now.
-    fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
-        let hub = &state.hub;
-        self.connections.set(gauge_value(hub.connections()));
-        self.users.set(gauge_value(hub.users()));
-        self.rooms_watched.set(gauge_value(hub.watched_rooms()));
-        self.wal_bytes.set(state.store.wal_bytes());
+    /// The text exposition, with the state gauges as read now by the caller.
+    pub fn render(&self, now: Gauges) -> Result<String, std::fmt::Error> {
+        self.connections.set(gauge_value(now.connections));
+        self.users.set(gauge_value(now.users));
+        self.rooms_watched.set(gauge_value(now.rooms_watched));
+        self.wal_bytes.set(now.wal_bytes);
         let tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();
@@ -227,20 +231,4 @@ fn reason_label(reason: ResetReason) -> &'static str {
 
 fn gauge_value(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// `GET /metrics` (on `metrics_listen` only): the Prometheus text format. Who may reach it
-/// is decided by the address it is bound to (loopback by default).
-pub async fn scrape(State(state): State<AppState>) -> Response {
-    match state.metrics.render(&state) {
-        Ok(text) => (
-            [(
-                header::CONTENT_TYPE,
-                "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }

@@ -10,10 +10,12 @@
 //! - [`limits`]: messages per user per second;
 //! - [`metrics`]: Prometheus counters, gauges and histograms at `/metrics`;
 //! - [`logs`]: structured logs (text or JSON) that never hold bodies, passwords or tokens;
+//! - [`client_ip`]: the client's address behind `trusted_proxies`;
 //! - [`context`]: what server functions take from the request;
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod context;
 pub mod http;
@@ -65,14 +67,10 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         metrics.clone(),
         config.commit_batch,
     );
-    let env = match std::env::var("LEPTOS_ENV").as_deref() {
-        Ok("DEV") | Ok("dev") => Env::DEV,
-        _ => Env::PROD,
+    let (env, reload_port) = match config.live_reload {
+        Some(port) => (Env::DEV, port),
+        None => (Env::PROD, 3001),
     };
-    let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3001);
     // The built files' names: content-hashed by scripts/build-site.sh.
     let assets = http::assets::Assets::of(&config.site_root);
     let leptos = LeptosOptions::builder()
@@ -80,7 +78,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
-        .reload_port(reload_port)
+        .reload_port(u32::from(reload_port))
         .env(env)
         .build();
     let sign_in_limiter = Arc::new(AccountLimiter::new(

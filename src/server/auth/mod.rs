@@ -19,7 +19,7 @@ use axum::http::HeaderMap;
 pub use limiter::AccountLimiter;
 pub use password::Passwords;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 use crate::model::Me;
 use crate::server::hub::Hub;
 use crate::server::store::{now_ms, NewUser, SessionUser, Store, StoreError};
@@ -82,7 +82,7 @@ fn limited(wait: limiter::Wait) -> Refused {
 pub struct Credentials<'a> {
     pub username: &'a str,
     pub password: &'a str,
-    /// The client's address (see `server::http::client_ip`), for the per-address limits.
+    /// The client's address (see `server::client_ip`), for the per-address limits.
     pub addr: Option<IpAddr>,
 }
 

@@ -35,19 +35,7 @@ impl<'a> Origins<'a> {
     }
 }
 
-/// The normalised origin (`scheme://host[:port]`) of an http or https URL, or `None` when
-/// `text` is not one, or has a path, query or credentials beyond a lone `/`.
-pub fn normalize(text: &str) -> Option<String> {
-    let url = url::Url::parse(text.trim()).ok()?;
-    let plain = matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some()
-        && url.username().is_empty()
-        && url.password().is_none()
-        && url.path() == "/"
-        && url.query().is_none()
-        && url.fragment().is_none();
-    plain.then(|| url.origin().ascii_serialization())
-}
+pub use crate::server::config::normalize_origin as normalize;
 
 /// Whether the request's `Origin` (if any) may use this server.
 pub fn allowed(headers: &HeaderMap, origins: Origins<'_>) -> bool {

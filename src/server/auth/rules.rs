@@ -1,6 +1,6 @@
 //! What makes a username, display name or password acceptable.
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 use crate::model::{MAX_DISPLAY_NAME_CHARS, USERNAME_CHARS};
 
 /// Shortest password, in characters.

@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// An error body is a small JSON object; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;

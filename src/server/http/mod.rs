@@ -3,12 +3,10 @@
 //!
 //! - [`assets`]: `/pkg/…`, precompressed, cached for ever under content-hashed names;
 //! - [`api_errors`]: the HTTP status of each server-function error code;
-//! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread;
-//! - [`client_ip`]: the client's address behind `trusted_proxies`.
+//! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread.
 
 pub mod api_errors;
 pub mod assets;
-pub mod client_ip;
 pub mod keep_alive;
 
 use std::future::Future;
@@ -30,6 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::auth::origin;
+use super::client_ip;
 use super::hub::CloseReason;
 use super::metrics;
 use super::state::AppState;
@@ -131,12 +130,34 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /metrics` (on `metrics_listen` only): the Prometheus text format. Who may reach it
+/// is decided by the address it is bound to (loopback by default).
+async fn scrape(State(state): State<AppState>) -> Response {
+    let now = metrics::Gauges {
+        connections: state.hub.connections(),
+        users: state.hub.users(),
+        rooms_watched: state.hub.watched_rooms(),
+        wal_bytes: state.store.wal_bytes(),
+    };
+    match state.metrics.render(now) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 /// The operators' router, for `metrics_listen` only: `/metrics`, `/healthz` and `/readyz`.
 /// It is served on its own listener (loopback by default), so that no reverse proxy in
 /// front of the app can expose it.
 pub fn operations_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(metrics::scrape))
+        .route("/metrics", get(scrape))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -170,7 +191,7 @@ async fn request_guard(State(state): State<AppState>, request: Request, next: Ne
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
     if request.uri().path().starts_with("/api/") && declared.is_some_and(|n| n > limit) {
-        let body = crate::api::ApiError::Request("the body is over max_request_bytes".into());
+        let body = crate::error::ApiError::Request("the body is over max_request_bytes".into());
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             [(header::CONTENT_TYPE, "application/json")],
@@ -256,9 +277,7 @@ pub async fn serve(
     if let Some(task) = operations {
         task.await.map_err(std::io::Error::other)??;
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Each socket task leaves the hub as it ends; the last one wakes this.
+    let _ = tokio::time::timeout(Duration::from_secs(5), hub.all_gone()).await;
     Ok(())
 }

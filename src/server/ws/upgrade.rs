@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use super::connection::serve_frames;
 use crate::server::auth::{self, origin};
-use crate::server::http::client_ip;
+use crate::server::client_ip;
 use crate::server::metrics::Limit;
 use crate::server::state::AppState;
 
