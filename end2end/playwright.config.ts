@@ -2,8 +2,13 @@ import { defineConfig } from "@playwright/test";
 
 // One Parlor server (started by global-setup on a free loopback port with a fresh SQLite
 // file) serves every spec; specs run one at a time because one of them restarts it.
+// Two projects: `chromium` (every spec in tests/) and `no-js` (tests-no-js/, JavaScript
+// off: what the server's HTML alone must do).
 export default defineConfig({
-  testDir: "./tests",
+  projects: [
+    { name: "chromium", testDir: "./tests" },
+    { name: "no-js", testDir: "./tests-no-js", use: { javaScriptEnabled: false } },
+  ],
   globalSetup: "./support/global-setup.ts",
   globalTeardown: "./support/global-teardown.ts",
   fullyParallel: false,

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 use crate::client::{Chat, Hydrated};
 use crate::components::{
@@ -65,6 +66,9 @@ pub fn App() -> impl IntoView {
         };
         document().set_title(&title);
     });
+    // Every page is rendered whole on the server before it is sent (`SsrMode::Async`): its
+    // data is in the HTML itself, not in streamed chunks that only script can place, so a
+    // page reads the same with JavaScript off (the `no-js` Playwright project).
     view! {
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
@@ -72,10 +76,10 @@ pub fn App() -> impl IntoView {
                 <ConnectionBanner />
                 <main>
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=HomePage />
-                        <Route path=path!("/signin") view=SignInPage />
-                        <Route path=path!("/signup") view=SignUpPage />
-                        <Route path=path!("/rooms/:id") view=RoomPage />
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                        <Route path=path!("/rooms/:id") view=RoomPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -58,7 +58,10 @@ fn imports(text: &str, module: &[String]) -> Vec<Vec<String>> {
             let end = text[begin..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
                 .map_or(text.len(), |n| begin + n);
-            let segments: Vec<&str> = text[begin..end].split("::").filter(|s| !s.is_empty()).collect();
+            let segments: Vec<&str> = text[begin..end]
+                .split("::")
+                .filter(|s| !s.is_empty())
+                .collect();
             let path = if segments[0] == "crate" {
                 segments[1..].iter().map(|s| s.to_string()).collect()
             } else {
@@ -88,7 +91,10 @@ fn map() -> BTreeMap<String, BTreeSet<String>> {
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in all {
         let module = module_of(&file);
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name == "main.rs" || name == "tests.rs" {
             continue;
         }
@@ -104,7 +110,11 @@ fn map() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// A path from `from` back to `to`, if there is one.
-fn path_back(edges: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> Option<Vec<String>> {
+fn path_back(
+    edges: &BTreeMap<String, BTreeSet<String>>,
+    from: &str,
+    to: &str,
+) -> Option<Vec<String>> {
     let mut seen = BTreeSet::new();
     let mut stack = vec![vec![from.to_owned()]];
     while let Some(path) = stack.pop() {
@@ -126,7 +136,10 @@ fn path_back(edges: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -
 #[test]
 fn the_modules_import_each_other_without_a_cycle() {
     let edges = map();
-    assert!(edges.contains_key("server::ws"), "the map found the modules: {edges:?}");
+    assert!(
+        edges.contains_key("server::ws"),
+        "the map found the modules: {edges:?}"
+    );
     let mut cycles = Vec::new();
     for (from, tos) in &edges {
         for to in tos {
@@ -141,11 +154,17 @@ fn the_modules_import_each_other_without_a_cycle() {
 #[test]
 fn the_map_sees_a_cycle_when_there_is_one() {
     let module = vec!["server".to_owned(), "hub".to_owned()];
-    let found = imports("use super::ws::Gone; let x = crate::server::store::now_ms();", &module);
+    let found = imports(
+        "use super::ws::Gone; let x = crate::server::store::now_ms();",
+        &module,
+    );
     assert_eq!(found[0], ["server", "store", "now_ms"]);
     assert_eq!(found[1], ["server", "ws", "Gone"]);
     let mut edges = BTreeMap::new();
     edges.insert("a".to_owned(), BTreeSet::from(["b".to_owned()]));
     edges.insert("b".to_owned(), BTreeSet::from(["a".to_owned()]));
-    assert_eq!(path_back(&edges, "b", "a"), Some(vec!["b".to_owned(), "a".to_owned()]));
+    assert_eq!(
+        path_back(&edges, "b", "a"),
+        Some(vec!["b".to_owned(), "a".to_owned()])
+    );
 }

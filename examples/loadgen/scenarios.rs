@@ -65,14 +65,9 @@ pub async fn populate(server: &Server, rooms: usize, members: usize) -> Populati
             format!("name=bench{r}&public=on"),
         )
         .await;
-        ids.push(
-            res.text()
-                .await
-                .expect("body")
-                .trim()
-                .parse()
-                .expect("room id"),
-        );
+        let body = res.text().await.expect("body");
+        let id = body.trim().parse();
+        ids.push(id.unwrap_or_else(|_| panic!("create_room answered {body:?}, not a room id")));
     }
     let joins = cookies
         .iter()

@@ -91,6 +91,10 @@ impl Server {
                     // The harness signs up every member from one address.
                     .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
                     .env("PARLOR_SIGN_IN_PER_MINUTE", "1000000")
+                    // One bench user creates every room (P2 has 100), and P4's users each
+                    // open hundreds of sockets, every one sending its `watch` at once.
+                    .env("PARLOR_ROOMS_PER_HOUR", "1000000")
+                    .env("PARLOR_FRAMES_PER_SECOND", "1000000")
                     .env(
                         "PARLOR_DATABASE_URL",
                         format!("sqlite://{}", dir.path().join("bench.db").display()),

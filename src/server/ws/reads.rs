@@ -32,6 +32,9 @@ struct Room {
 #[derive(Default)]
 pub struct Reads {
     rooms: HashMap<RoomId, Room>,
+    /// Rooms with a pending position: when none, [`Reads::next_due`] answers at once (it is
+    /// asked on every wake-up of the socket).
+    waiting: usize,
 }
 
 impl Reads {
@@ -42,7 +45,13 @@ impl Reads {
 
     /// A room is no longer watched.
     pub fn unwatched(&mut self, room: RoomId) {
-        self.rooms.remove(&room);
+        if self
+            .rooms
+            .remove(&room)
+            .is_some_and(|r| r.pending.is_some())
+        {
+            self.waiting -= 1;
+        }
     }
 
     /// The reader has seen `seq` (already clamped to what the socket was sent). Returns
@@ -54,13 +63,18 @@ impl Reads {
         if seq <= r.stored.max(r.pending.unwrap_or(0)) {
             return false;
         }
-        r.pending = Some(seq);
+        if r.pending.replace(seq).is_none() {
+            self.waiting += 1;
+        }
         r.written
             .is_none_or(|t| now.duration_since(t) >= READ_EVERY)
     }
 
     /// The earliest moment a waiting position is due.
     pub fn next_due(&self) -> Option<Instant> {
+        if self.waiting == 0 {
+            return None;
+        }
         self.rooms
             .values()
             .filter(|r| r.pending.is_some())
@@ -77,6 +91,7 @@ impl Reads {
                 .is_none_or(|t| now.duration_since(t) >= READ_EVERY);
             if let (true, Some(seq)) = (ready, r.pending) {
                 r.pending = None;
+                self.waiting -= 1;
                 r.written = Some(now);
                 due.push((*room, seq));
             }
@@ -89,6 +104,7 @@ impl Reads {
         let mut due = Vec::new();
         for (room, r) in &mut self.rooms {
             if let Some(seq) = r.pending.take() {
+                self.waiting -= 1;
                 r.written = Some(now);
                 due.push((*room, seq));
             }
