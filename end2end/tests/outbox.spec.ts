@@ -47,7 +47,7 @@ test("a message never acknowledged is shown as failed, with retry and discard", 
       ws.connectToServer();
       return;
     }
-    ws.send(JSON.stringify({ type: "hello", user_id: 0, display_name: "Ann", epoch: "x" }));
+    ws.send(JSON.stringify({ type: "hello", user_id: 0, display_name: "Ann", epoch: "x", max_body_chars: 4000 }));
     setTimeout(() => ws.close(), 100);
   });
   await restart();
