@@ -21,7 +21,7 @@ pub enum Event {
     /// A broadcast message body.
     Body(String),
     /// Parlor's acknowledgement of a send, with the message's `seq`.
-    Ack(#[allow(dead_code, reason = "the soak reads it; the benchmark does not")] i64),
+    Ack(i64),
     /// Anything else (presence, pings).
     Other,
     /// The connection ended.

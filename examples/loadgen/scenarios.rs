@@ -20,6 +20,24 @@ pub struct Population {
     pub rooms: Vec<i64>,
     /// One session cookie per member (Parlor); empty for the peers.
     pub cookies: Vec<String>,
+    /// Per room, the last `seq` its publisher had acked in an earlier run on the same
+    /// server: the next run's sockets watch from there, as a returning client does. (From 0,
+    /// a room past `resume_limit` messages answers `reset`: the rising scenario's "stall"
+    /// at 70,000/s was one room crossing 1,000 messages and its 100 sockets not connecting.)
+    pub cursors: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
+}
+
+impl Population {
+    fn cursor(&self, room: i64) -> i64 {
+        let cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        cursors.get(&room).copied().unwrap_or(0)
+    }
+
+    fn advance(&self, room: i64, seq: i64) {
+        let mut cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        let at = cursors.entry(room).or_insert(0);
+        *at = (*at).max(seq);
+    }
 }
 
 /// Makes `members` users (through the real sign-up) in `rooms` public rooms on Parlor; the
@@ -29,6 +47,7 @@ pub async fn populate(server: &Server, rooms: usize, members: usize) -> Populati
         return Population {
             rooms: (1..=rooms as i64).collect(),
             cookies: Vec::new(),
+            cursors: Default::default(),
         };
     }
     let http = reqwest::Client::new();
@@ -81,6 +100,7 @@ pub async fn populate(server: &Server, rooms: usize, members: usize) -> Populati
     Population {
         rooms: ids,
         cookies,
+        cursors: Default::default(),
     }
 }
 
@@ -100,6 +120,8 @@ struct Outcome {
     deliveries: u64,
     errors: u64,
     disconnected: bool,
+    /// The highest `seq` acked to this member's sends (Parlor's publishers).
+    last_acked: i64,
 }
 
 pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Value {
@@ -111,9 +133,10 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
         .map(|(r, m)| {
             let cookie = population.cookies.get(m).cloned();
             let room = population.rooms[r];
+            let after_seq = population.cursor(room);
             let addr = server.addr.clone();
             async move {
-                let connecting = client::connect(kind, &addr, room, cookie.as_deref(), 0);
+                let connecting = client::connect(kind, &addr, room, cookie.as_deref(), after_seq);
                 let connected = tokio::time::timeout(Duration::from_secs(20), connecting)
                     .await
                     .unwrap_or_else(|_| Err("no answer within 20 s".into()));
@@ -147,14 +170,18 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             bytes: s.body_bytes,
             phase: interval.mul_f64(r as f64 / s.rooms as f64),
         });
-        tasks.push(tokio::spawn(member(tx, rx, role, clock.clone())));
+        let room = publisher.map(|r| population.rooms[r]);
+        tasks.push((room, tokio::spawn(member(tx, rx, role, clock.clone()))));
     }
     let before = wait_and_sample(server, measure_from).await;
     let after = wait_and_sample(server, measure_to).await;
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).expect("histogram");
     let (mut deliveries, mut disconnects) = (0u64, 0u64);
-    for task in tasks {
+    for (room, task) in tasks {
         if let Ok(out) = task.await {
+            if let Some(room) = room {
+                population.advance(room, out.last_acked);
+            }
             histogram.add(&out.histogram).expect("merge");
             deliveries += out.deliveries;
             errors += out.errors;
@@ -231,6 +258,7 @@ async fn member(
         deliveries: 0,
         errors: 0,
         disconnected: false,
+        last_acked: 0,
     };
     let (from, to) = (
         clock.nanos(clock.measure_from),
@@ -278,7 +306,8 @@ async fn member(
                     }
                 }
             }
-            Event::Ack(_) | Event::Other => {}
+            Event::Ack(seq) => out.last_acked = out.last_acked.max(seq),
+            Event::Other => {}
             Event::Closed => {
                 out.disconnected = true;
                 break;
