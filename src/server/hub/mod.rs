@@ -51,6 +51,19 @@ pub struct Delivery {
     pub last: bool,
 }
 
+impl Delivery {
+    /// A frame outside the message sequence (presence, typing, read markers, resets),
+    /// serialised once.
+    fn outside_sequence(room_id: RoomId, frame: &ServerFrame) -> Delivery {
+        Delivery {
+            room_id,
+            seq: None,
+            text: serialise(frame),
+            last: false,
+        }
+    }
+}
+
 /// Why the hub asks a connection to close.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseReason {
@@ -329,12 +342,7 @@ impl Hub {
     /// Delivers a frame outside the message sequence (typing, read markers) to every
     /// watcher of the room. Not stored, not replayed.
     pub fn publish_ephemeral(&self, room: RoomId, frame: &ServerFrame) {
-        let delivery = Delivery {
-            room_id: room,
-            seq: None,
-            text: serialise(frame),
-            last: false,
-        };
+        let delivery = Delivery::outside_sequence(room, frame);
         let mut state = self.lock();
         deliver_room(&mut state, delivery);
     }
@@ -349,12 +357,7 @@ impl Hub {
         direct: bool,
         frame: &ServerFrame,
     ) {
-        let delivery = Delivery {
-            room_id: room,
-            seq: None,
-            text: serialise(frame),
-            last: false,
-        };
+        let delivery = Delivery::outside_sequence(room, frame);
         let mut state = self.lock();
         let State { conns, rooms, .. } = &mut *state;
         let Some(r) = rooms.get(&room) else {
@@ -374,14 +377,16 @@ impl Hub {
     /// Each of their connections is told with a last frame (`reset` / `not_member`), after
     /// which it forgets the room.
     pub fn remove_member(&self, room: RoomId, user: UserId) {
+        let reason = ResetReason::NotMember;
         let reset = Delivery {
-            room_id: room,
-            seq: None,
-            text: serialise(&ServerFrame::Reset {
-                room_id: room,
-                reason: ResetReason::NotMember,
-            }),
             last: true,
+            ..Delivery::outside_sequence(
+                room,
+                &ServerFrame::Reset {
+                    room_id: room,
+                    reason,
+                },
+            )
         };
         let mut state = self.lock();
         let ids: Vec<ConnId> = state
@@ -483,15 +488,13 @@ fn presence_frame(state: &State, room: RoomId) -> Delivery {
                 .collect()
         })
         .unwrap_or_default();
-    Delivery {
-        room_id: room,
-        seq: None,
-        text: serialise(&ServerFrame::Presence {
+    Delivery::outside_sequence(
+        room,
+        &ServerFrame::Presence {
             room_id: room,
             online,
-        }),
-        last: false,
-    }
+        },
+    )
 }
 
 fn broadcast_presence(state: &mut State, room: RoomId) {

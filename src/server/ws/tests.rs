@@ -306,15 +306,22 @@ async fn a_full_queue_closes_with_4008_and_sends_nothing_queued_after() {
     assert_eq!(w.state.hub.connections(), 0, "and leaves the hub");
 }
 
-#[tokio::test]
-async fn a_silent_client_is_pinged_then_closed_by_the_idle_timeout() {
+/// A signed-in client of a server that pings every second and gives up after three silent
+/// seconds.
+async fn heartbeat_every_second_idle_after_three() -> (World, Client) {
     let w = world(|c| {
         c.heartbeat_ms = 1_000;
         c.idle_timeout_ms = 3_000;
     })
     .await;
     let alice = w.user("alice").await;
-    let mut client = Client::hello(&w.state, &alice).await;
+    let client = Client::hello(&w.state, &alice).await;
+    (w, client)
+}
+
+#[tokio::test]
+async fn a_silent_client_is_pinged_then_closed_by_the_idle_timeout() {
+    let (_w, mut client) = heartbeat_every_second_idle_after_three().await;
     // From here the test drives the clock: it moves only when every task waits.
     tokio::time::pause();
     let started = tokio::time::Instant::now();
@@ -337,13 +344,7 @@ async fn a_silent_client_is_pinged_then_closed_by_the_idle_timeout() {
 
 #[tokio::test]
 async fn a_frame_heard_keeps_the_connection_open() {
-    let w = world(|c| {
-        c.heartbeat_ms = 1_000;
-        c.idle_timeout_ms = 3_000;
-    })
-    .await;
-    let alice = w.user("alice").await;
-    let mut client = Client::hello(&w.state, &alice).await;
+    let (_w, mut client) = heartbeat_every_second_idle_after_three().await;
     tokio::time::pause();
     for _ in 0..5 {
         match client.next_message().await {
