@@ -1,5 +1,5 @@
 # The two commands (see README.md). Each installs what is missing first.
-.PHONY: run test
+.PHONY: run test qa-host
 
 # Build and serve Parlor on http://127.0.0.1:3000 with SQLite under ./data/.
 run:
@@ -8,3 +8,8 @@ run:
 # Every check and test: fmt, clippy (both halves), unit, integration, Playwright.
 test:
 	scripts/test.sh
+
+# The host integration demo: Parlor plus the example Q&A site on http://127.0.0.2:8000
+# (examples/qa_host/README.md). Ctrl-C stops both.
+qa-host:
+	scripts/qa_host.sh

@@ -8,7 +8,8 @@ use leptos_router::SsrMode;
 
 use crate::client::{Chat, Hydrated};
 use crate::components::{
-    ConnectionBanner, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage, TopBar,
+    ConnectionBanner, EmbedPage, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage,
+    TopBar,
 };
 use crate::i18n::{self, I18n};
 
@@ -51,8 +52,13 @@ pub fn App() -> impl IntoView {
     provide_context(Hydrated(hydrated));
     // Effects run only in the browser: this is where the WASM takes over.
     Effect::new(move |_| set_hydrated.set(true));
+    // An embed connects with its own session (`EmbedPage`), never the cookie's.
     Effect::new(move |_| {
-        if let Some(me) = session.me() {
+        let embedded = window()
+            .location()
+            .pathname()
+            .is_ok_and(|p| p.starts_with("/embed/"));
+        if let Some(me) = session.me().filter(|_| !embedded) {
             chat.connect(me);
         }
     });
@@ -80,6 +86,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                         <Route path=path!("/rooms/:id") view=RoomPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/embed/rooms/:key")
+                            view=EmbedPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
             </div>

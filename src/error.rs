@@ -41,6 +41,53 @@ pub enum ApiError {
     Unavailable,
     /// The request itself failed (network, encoding).
     Request(String),
+    /// A host-signed sign-in token was refused; the detail says why.
+    TokenRefused(TokenError),
+}
+
+/// Why a host-signed sign-in token was refused (`docs/integration.md`). Nothing is written
+/// for a refused token: no user, no session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenError {
+    /// Not a JWT (three base64url parts), or its claims are missing or of the wrong type.
+    TokenMalformed,
+    /// The header's `alg` is not HS256 (`none` included).
+    TokenAlgorithm,
+    /// The header has no `kid`, or the host has no signing key with that id.
+    TokenUnknownKey,
+    /// `iss` names no configured host.
+    TokenIssuer,
+    /// `aud` is not `parlor`.
+    TokenAudience,
+    /// The signature does not match the key.
+    TokenSignature,
+    /// `exp` has passed.
+    TokenExpired,
+    /// `exp - iat` is over five minutes, or `iat` is in the future.
+    TokenLifetime,
+    /// The token's `jti` was used before: tokens are single-use.
+    TokenReplayed,
+    /// A token was put in a URL query, where logs keep it.
+    TokenInQuery,
+}
+
+impl TokenError {
+    /// The wire code (`"token_expired"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenError::TokenMalformed => "token_malformed",
+            TokenError::TokenAlgorithm => "token_algorithm",
+            TokenError::TokenUnknownKey => "token_unknown_key",
+            TokenError::TokenIssuer => "token_issuer",
+            TokenError::TokenAudience => "token_audience",
+            TokenError::TokenSignature => "token_signature",
+            TokenError::TokenExpired => "token_expired",
+            TokenError::TokenLifetime => "token_lifetime",
+            TokenError::TokenReplayed => "token_replayed",
+            TokenError::TokenInQuery => "token_in_query",
+        }
+    }
 }
 
 impl ApiError {
@@ -50,7 +97,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::Request(_) => 400,
-            ApiError::NotSignedIn | ApiError::WrongCredentials => 401,
+            ApiError::NotSignedIn | ApiError::WrongCredentials | ApiError::TokenRefused(_) => 401,
             ApiError::NotAllowed | ApiError::CrossSite => 403,
             ApiError::RoomNotFound | ApiError::UserNotFound => 404,
             ApiError::UsernameTaken => 409,
@@ -82,6 +129,7 @@ impl ApiError {
             ApiError::CrossSite => "cross_site",
             ApiError::Unavailable => "unavailable",
             ApiError::Request(_) => "request",
+            ApiError::TokenRefused(_) => "token_refused",
         }
     }
 }
@@ -125,11 +173,14 @@ mod tests {
             ApiError::CrossSite,
             ApiError::Unavailable,
             ApiError::Request("x".into()),
+            ApiError::TokenRefused(super::TokenError::TokenExpired),
         ];
         for e in all {
             let wire = serde_json::to_value(&e).expect("json");
             assert_eq!(wire["code"], e.code(), "{e:?}");
             assert_eq!(e.status() >= 500, e == ApiError::Unavailable, "{e:?}");
         }
+        let refused = serde_json::to_value(ApiError::TokenRefused(super::TokenError::TokenInQuery));
+        assert_eq!(refused.expect("json")["detail"], "token_in_query");
     }
 }

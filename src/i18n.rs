@@ -270,6 +270,12 @@ impl Texts {
             (ApiError::Unavailable, true) => "서버가 바쁩니다. 다시 시도하세요.",
             (ApiError::Request(_), false) => "The request failed. Check your connection.",
             (ApiError::Request(_), true) => "요청이 실패했습니다. 연결을 확인하세요.",
+            (ApiError::TokenRefused(_), false) => {
+                "This chat link has expired or was already used. Reload the page."
+            }
+            (ApiError::TokenRefused(_), true) => {
+                "채팅 링크가 만료되었거나 이미 사용되었습니다. 페이지를 새로 고치세요."
+            }
         };
         text.to_owned()
     }

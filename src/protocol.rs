@@ -54,6 +54,11 @@ pub struct PresenceUser {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
+    /// The first frame of a socket opened without a session cookie (an embed, whose page
+    /// holds its session in memory): the session token. Answered by `hello`, or by close
+    /// 4003 when it is not valid or does not come within `auth_timeout_ms`. On a socket
+    /// that is already signed in it is a `bad_frame`.
+    Auth { session: String },
     /// Subscribe to rooms. For each, the server subscribes first, then sends every message
     /// after `after_seq`, then `caught_up`, then live messages. `epoch` is the server epoch the
     /// cursors come from (from `hello`); a different epoch makes the server answer `reset`.
@@ -101,7 +106,10 @@ impl ClientFrame {
             | ClientFrame::Send { room_id, .. }
             | ClientFrame::Typing { room_id }
             | ClientFrame::Read { room_id, .. } => Some(*room_id),
-            ClientFrame::Watch { .. } | ClientFrame::Unwatch { .. } | ClientFrame::Ping {} => None,
+            ClientFrame::Watch { .. }
+            | ClientFrame::Unwatch { .. }
+            | ClientFrame::Ping {}
+            | ClientFrame::Auth { .. } => None,
         }
     }
 }
@@ -236,6 +244,9 @@ impl ErrorCode {
 pub mod close {
     /// The session was signed out or revoked. Do not reconnect until signed in again.
     pub const SESSION_ENDED: u16 = 4001;
+    /// A socket opened without a session cookie did not send a valid `auth` frame first,
+    /// within `auth_timeout_ms`. Get a new session (the embed: a new token) first.
+    pub const AUTH_FAILED: u16 = 4003;
     /// Nothing was heard from the client (not even a pong) for `idle_timeout_ms`.
     pub const IDLE_TIMEOUT: u16 = 4002;
     /// The client fell behind its outbound queue. Reconnect and watch from your cursors.

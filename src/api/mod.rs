@@ -4,9 +4,11 @@
 
 mod accounts;
 mod consent;
+mod embed;
 mod rooms;
 
 pub use crate::error::ApiError;
 pub use accounts::*;
 pub use consent::*;
+pub use embed::*;
 pub use rooms::*;

@@ -90,10 +90,21 @@ pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
 }
 
 /// `POST /api/load_room`: the room and its latest page of messages, for members only.
+/// `session`: the embed's session token, as for `older_messages`.
 #[server(endpoint = "load_room")]
-pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
+pub async fn load_room(room_id: RoomId, session: Option<String>) -> Result<RoomPage, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
+    room_page(&state, me, room_id).await
+}
+
+/// A room and its latest page, as `me` may see it.
+#[cfg(feature = "ssr")]
+pub(super) async fn room_page(
+    state: &crate::server::state::AppState,
+    me: crate::server::store::SessionUser,
+    room_id: RoomId,
+) -> Result<RoomPage, ApiError> {
     let room = state
         .store
         .room_for(me.user_id, room_id)
@@ -118,10 +129,15 @@ pub async fn load_room(room_id: RoomId) -> Result<RoomPage, ApiError> {
 }
 
 /// `POST /api/older_messages`: the page of messages before `before_seq`, for members only.
+/// `session`: the embed's session token (it has no cookie); the cookie's session otherwise.
 #[server(endpoint = "older_messages")]
-pub async fn older_messages(room_id: RoomId, before_seq: Seq) -> Result<Vec<Message>, ApiError> {
+pub async fn older_messages(
+    room_id: RoomId,
+    before_seq: Seq,
+    session: Option<String>,
+) -> Result<Vec<Message>, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     if !state.store.is_member(room_id, me.user_id).await? {
         return Err(ApiError::RoomNotFound);
     }

@@ -74,6 +74,9 @@ pub struct Chat {
     pub epoch: RwSignal<Option<String>>,
     /// The longest message the server stores, once its `hello` said.
     pub max_body_chars: RwSignal<Option<usize>>,
+    /// An embed's session token, held in memory only (an embed has no cookie): its socket
+    /// sends it in its first frame, its HTTP calls as an argument.
+    pub session: StoredValue<Option<String>>,
     feeds: StoredValue<HashMap<RoomId, Feed>>,
     /// Bumped whenever a feed is added, so sums over feeds stay reactive.
     feeds_added: RwSignal<u64>,
@@ -98,6 +101,7 @@ impl Chat {
             me: RwSignal::new(None),
             epoch: RwSignal::new(None),
             max_body_chars: RwSignal::new(None),
+            session: StoredValue::new(None),
             feeds: StoredValue::new(HashMap::new()),
             feeds_added: RwSignal::new(0),
             typed: StoredValue::new(HashMap::new()),
@@ -116,6 +120,18 @@ impl Chat {
         let user = me.user_id;
         self.me.set(Some(me));
         self.restore_outbox(user);
+    }
+
+    /// Starts the connection of an embed, signed in by a session token instead of a cookie.
+    pub fn connect_embedded(self, me: Me, session: String) {
+        self.session.set_value(Some(session));
+        self.connect(me);
+    }
+
+    /// The embed's session token, for the HTTP calls that need one (`None` in the app: the
+    /// cookie signs those in).
+    pub fn session_token(&self) -> Option<String> {
+        self.session.get_value()
     }
 
     /// Tells the room the user is typing (at most every few seconds).

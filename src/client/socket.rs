@@ -75,6 +75,16 @@ async fn connection(
     intents: &mut Intents,
 ) -> Ended {
     let (mut tx, rx) = ws.split();
+    // An embed signs its socket in with its first frame; the server says hello after it.
+    // The write waits for the socket to open, so it gets a deadline of its own.
+    if let Some(session) = chat.session.get_value() {
+        let auth = tx.send(encode(&ClientFrame::Auth { session }));
+        let deadline = Box::pin(sleep(Duration::from_secs(10)));
+        match future::select(auth, deadline).await {
+            future::Either::Left((Ok(()), _)) => {}
+            _ => return Ended::Early,
+        }
+    }
     // Nothing is sent before the server's hello: a socket closed while still opening would
     // leave a pending write waiting forever.
     let frames = rx
@@ -104,8 +114,9 @@ async fn connection(
             }
             Event::Frame(Ok(WsMessage::Bytes(_))) => Vec::new(),
             Event::Frame(Err(WebSocketError::ConnectionClose(e)))
-                if e.code == close::SESSION_ENDED =>
+                if e.code == close::SESSION_ENDED || e.code == close::AUTH_FAILED =>
             {
+                session_ended(chat);
                 return Ended::SignedOut;
             }
             Event::Frame(Err(_)) | Event::Closed => break,
@@ -127,6 +138,20 @@ async fn connection(
         Ended::AfterLive
     } else {
         Ended::Early
+    }
+}
+
+/// An embed tells the page around it that its session is over, so that the host can sign a
+/// new token (the message holds nothing secret, so any parent may read it).
+fn session_ended(chat: Chat) {
+    if chat.session.with_value(Option::is_none) {
+        return;
+    }
+    let parent = window().parent().ok().flatten();
+    if let Some(parent) = parent.filter(|p| *p != window()) {
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"type".into(), &"parlor:session-ended".into());
+        let _ = parent.post_message(&message, "*");
     }
 }
 
@@ -153,7 +178,7 @@ fn perform(chat: Chat, effects: Vec<Effect>) {
 /// Loads a room's latest page afresh and watches it again from there.
 fn reload(chat: Chat, room: RoomId) {
     leptos::task::spawn_local(async move {
-        if let Ok(page) = crate::api::load_room(room).await {
+        if let Ok(page) = crate::api::load_room(room, chat.session_token()).await {
             chat.note_epoch(&page.epoch);
             chat.feed(room).replace(page.messages);
             chat.command(Command::Rewatch(room));

@@ -195,7 +195,8 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
             loading.set(true);
             let feed = feed.clone();
             leptos::task::spawn_local(async move {
-                if let Ok(older) = older_messages(room, oldest.unwrap_or(1)).await {
+                let session = chat.session_token();
+                if let Ok(older) = older_messages(room, oldest.unwrap_or(1), session).await {
                     let added = older.len();
                     feed.merge(&older);
                     window.set(feed.messages.with_untracked(|m| {

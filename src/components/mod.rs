@@ -3,6 +3,7 @@
 mod bubble;
 mod composer;
 mod connection_banner;
+mod embed_page;
 mod form_error;
 mod home;
 mod invitations;
@@ -23,6 +24,7 @@ mod typing_line;
 pub use bubble::{Bubble, PendingBubble};
 pub use composer::Composer;
 pub use connection_banner::ConnectionBanner;
+pub use embed_page::EmbedPage;
 pub use form_error::FormError;
 pub use home::HomePage;
 pub use invitations::Invitations;

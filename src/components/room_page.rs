@@ -22,7 +22,7 @@ pub fn RoomPage() -> impl IntoView {
     };
     let page = Resource::new(room_id, |id| async move {
         match id {
-            Some(id) => load_room(id).await,
+            Some(id) => load_room(id, None).await,
             None => Err(ApiError::RoomNotFound),
         }
     });
@@ -49,8 +49,10 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
+/// A room's view. `embedded`: inside a host's page (`EmbedPage`), without the way back to
+/// the room list or the room's actions.
 #[component]
-fn Room(page: Page) -> impl IntoView {
+pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let i18n = use_i18n();
     let room = page.room.id;
@@ -85,15 +87,20 @@ fn Room(page: Page) -> impl IntoView {
     view! {
         <section class="room" data-room-id=room>
             <header class="room-header">
-                <a href="/" class="back" aria-label=move || i18n.t().back_to_rooms>
-                    "‹"
-                </a>
+                {(!embedded)
+                    .then(|| {
+                        view! {
+                            <a href="/" class="back" aria-label=move || i18n.t().back_to_rooms>
+                                "‹"
+                            </a>
+                        }
+                    })}
                 <h1>{page.room.name}</h1>
                 {handle.map(|h| view! { <span class="handle">{h}</span> })}
                 <span class="online" title=names data-testid="online-count">
                     {move || fill(i18n.t().online, &[("n", &count().to_string())])}
                 </span>
-                <RoomActions room=actions />
+                {(!embedded).then(|| view! { <RoomActions room=actions /> })}
             </header>
             <MessageList feed=feed.clone() me=page.me.user_id direct />
             <TypingLine feed />

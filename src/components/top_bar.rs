@@ -12,6 +12,14 @@ use crate::i18n::use_i18n;
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
     let i18n = use_i18n();
+    // An embed shows its room only, inside the host's page.
+    if leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+        .starts_with("/embed/")
+    {
+        return ().into_any();
+    }
     view! {
         <header class="top-bar">
             <A href="/" attr:class="brand">
@@ -39,4 +47,5 @@ pub fn TopBar() -> impl IntoView {
             </Transition>
         </header>
     }
+    .into_any()
 }

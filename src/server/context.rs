@@ -41,6 +41,18 @@ pub async fn signed_in() -> Result<(AppState, SessionUser), ApiError> {
     Ok((state, me))
 }
 
+/// [`signed_in`], or by an embed's session token when one is given instead of a cookie.
+pub async fn signed_in_as(token: Option<&str>) -> Result<(AppState, SessionUser), ApiError> {
+    let Some(token) = token else {
+        return signed_in().await;
+    };
+    let state = state()?;
+    let me = auth::session_of_token(&state.store, token)
+        .await?
+        .ok_or(ApiError::NotSignedIn)?;
+    Ok((state, me))
+}
+
 /// The session of the request, or `NotSignedIn`.
 pub async fn require_session(state: &AppState) -> Result<SessionUser, ApiError> {
     session(state).await?.ok_or(ApiError::NotSignedIn)

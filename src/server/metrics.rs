@@ -22,7 +22,22 @@ pub struct Gauges {
     pub users: usize,
     pub rooms_watched: usize,
     pub wal_bytes: u64,
+    /// The webhook outbox, per host.
+    pub webhooks: Vec<WebhookBacklog>,
 }
+
+/// One host's webhook outbox, as scraped.
+pub struct WebhookBacklog {
+    pub host: String,
+    /// Deliveries not yet done (retrying, or waiting for a disabled endpoint).
+    pub pending: i64,
+    /// Deliveries given up after `webhook_max_attempts`.
+    pub failed: i64,
+    /// Age of the oldest pending delivery.
+    pub oldest_seconds: i64,
+}
+
+type HostLabels = Vec<(&'static str, String)>;
 
 /// One label, such as `limit="messages"`.
 type Label = [(&'static str, &'static str); 1];
@@ -70,6 +85,10 @@ pub struct Metrics {
     rooms_watched: Gauge,
     wal_bytes: Gauge<u64, AtomicU64>,
     tasks: Gauge,
+    webhook_attempts: Family<HostLabels, Counter>,
+    webhook_pending: Family<HostLabels, Gauge>,
+    webhook_failed: Family<HostLabels, Gauge>,
+    webhook_oldest: Family<HostLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -99,6 +118,10 @@ impl Metrics {
             rooms_watched: Gauge::default(),
             wal_bytes: Gauge::default(),
             tasks: Gauge::default(),
+            webhook_attempts: Family::default(),
+            webhook_pending: Family::default(),
+            webhook_failed: Family::default(),
+            webhook_oldest: Family::default(),
         };
         let r = &mut m.registry;
         r.register("messages_in", "send frames received", m.messages_in.clone());
@@ -156,6 +179,26 @@ impl Metrics {
             m.wal_bytes.clone(),
         );
         r.register("tasks", "tokio tasks alive", m.tasks.clone());
+        r.register(
+            "webhook_attempts",
+            "webhook delivery attempts, by host and outcome (delivered, failed, gone)",
+            m.webhook_attempts.clone(),
+        );
+        r.register(
+            "webhook_outbox_pending",
+            "webhook deliveries not yet done, by host",
+            m.webhook_pending.clone(),
+        );
+        r.register(
+            "webhook_outbox_failed",
+            "webhook deliveries given up after webhook_max_attempts, by host",
+            m.webhook_failed.clone(),
+        );
+        r.register(
+            "webhook_outbox_oldest_seconds",
+            "age of the oldest pending webhook delivery, by host",
+            m.webhook_oldest.clone(),
+        );
         for reason in [
             ResetReason::EpochChanged,
             ResetReason::GapTooLarge,
@@ -177,6 +220,31 @@ impl Metrics {
             .inc();
     }
 
+    /// One webhook attempt for `host`: `delivered`, `failed` (to be retried or given up) or
+    /// `gone` (410: the endpoint is disabled).
+    pub fn webhook_attempt(&self, host: &str, outcome: &'static str) {
+        self.webhook_attempts
+            .get_or_create(&vec![
+                ("host", host.to_owned()),
+                ("outcome", outcome.into()),
+            ])
+            .inc();
+    }
+
+    /// Exports a host's webhook series at zero from the start.
+    pub fn webhook_host(&self, host: &str) {
+        for outcome in ["delivered", "failed", "gone"] {
+            drop(self.webhook_attempts.get_or_create(&vec![
+                ("host", host.to_owned()),
+                ("outcome", outcome.into()),
+            ]));
+        }
+        let labels = vec![("host", host.to_owned())];
+        drop(self.webhook_pending.get_or_create(&labels));
+        drop(self.webhook_failed.get_or_create(&labels));
+        drop(self.webhook_oldest.get_or_create(&labels));
+    }
+
     /// A limit turned a request away.
     pub fn limited(&self, limit: Limit) {
         self.rate_limited
@@ -190,6 +258,16 @@ impl Metrics {
         self.users.set(gauge_value(now.users));
         self.rooms_watched.set(gauge_value(now.rooms_watched));
         self.wal_bytes.set(now.wal_bytes);
+        for backlog in now.webhooks {
+            let host = vec![("host", backlog.host)];
+            self.webhook_pending
+                .get_or_create(&host)
+                .set(backlog.pending);
+            self.webhook_failed.get_or_create(&host).set(backlog.failed);
+            self.webhook_oldest
+                .get_or_create(&host)
+                .set(backlog.oldest_seconds);
+        }
         let tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();

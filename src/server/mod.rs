@@ -12,12 +12,15 @@
 //! - [`logs`]: structured logs (text or JSON) that never hold bodies, passwords or tokens;
 //! - [`client_ip`]: the client's address behind `trusted_proxies`;
 //! - [`context`]: what server functions take from the request;
+//! - [`host_api`]: `/api/v1`, the server-to-server API of the Q&A hosts;
+//! - [`webhooks`]: the hosts' signed webhooks, delivered from a durable outbox;
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
 pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod context;
+pub mod host_api;
 pub mod http;
 pub mod hub;
 pub mod limits;
@@ -26,6 +29,7 @@ pub mod metrics;
 pub mod resume;
 pub mod state;
 pub mod store;
+pub mod webhooks;
 pub mod writer;
 pub mod ws;
 
@@ -41,6 +45,7 @@ use self::limits::UserLimiter;
 use self::metrics::Metrics;
 use self::state::AppState;
 use self::store::{Store, StoreError};
+use self::webhooks::Webhooks;
 use self::writer::Writer;
 
 pub use self::http::{operations_router, router, serve, Listeners};
@@ -61,10 +66,12 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
     let store = Store::open(&config).await?;
     let hub = Arc::new(Hub::new(config.outbound_queue));
     let metrics = Arc::new(Metrics::new());
+    let webhooks = Webhooks::start(&config, store.clone(), metrics.clone());
     let (writer, writer_task) = Writer::spawn(
         store.clone(),
         hub.clone(),
         metrics.clone(),
+        webhooks.clone(),
         config.commit_batch,
     );
     let (env, reload_port) = match config.live_reload {
@@ -123,6 +130,13 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
                 Ok(n) => tracing::info!(sessions = n, "expired and revoked sessions deleted"),
                 Err(e) => tracing::warn!(error = %e, "sessions not purged"),
             }
+            // Spent token ids past their token's expiry, and webhooks delivered a week ago.
+            if let Err(e) = janitor.2.purge_used_tokens().await {
+                tracing::warn!(error = %e, "used token ids not purged");
+            }
+            if let Err(e) = janitor.2.purge_webhooks(7 * 24 * 60 * 60 * 1000).await {
+                tracing::warn!(error = %e, "delivered webhooks not purged");
+            }
         }
     });
     // The write-ahead log is copied back every second, outside any commit.
@@ -149,6 +163,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         store,
         hub,
         writer,
+        webhooks,
         leptos,
     };
     Ok((state, writer_task))

@@ -12,6 +12,7 @@ use super::hub::Hub;
 use super::limits::UserLimiter;
 use super::metrics::Metrics;
 use super::store::Store;
+use super::webhooks::Webhooks;
 use super::writer::Writer;
 
 /// Shared handles; cheap to clone.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub writer: Writer,
+    /// Wakes the webhook delivery task after an event is written.
+    pub webhooks: Webhooks,
     pub limiter: Arc<AccountLimiter>,
     pub passwords: Arc<Passwords>,
     /// `messages_per_second` / `message_burst`, per user.

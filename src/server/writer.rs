@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use super::hub::Hub;
 use super::metrics::Metrics;
 use super::store::{SendOutcome, SendRequest, Store};
+use super::webhooks::Webhooks;
 
 /// The store could not commit; the sender may retry with the same `client_msg_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -43,11 +44,12 @@ impl Writer {
         store: Store,
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,
+        webhooks: Webhooks,
         commit_batch: usize,
     ) -> (Writer, JoinHandle<()>) {
         let batch = commit_batch.max(1);
         let (jobs, rx) = mpsc::channel(batch * 4);
-        let task = tokio::spawn(run(store, hub, metrics, rx, batch));
+        let task = tokio::spawn(run(store, hub, metrics, webhooks, rx, batch));
         (Writer { jobs }, task)
     }
 
@@ -66,6 +68,7 @@ async fn run(
     store: Store,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
+    webhooks: Webhooks,
     mut rx: mpsc::Receiver<Job>,
     batch: usize,
 ) {
@@ -81,6 +84,8 @@ async fn run(
         metrics.commit_batch.observe(requests.len() as f64);
         match written {
             Ok(outcomes) => {
+                // Messages of a host's room wrote their `message.created` in the commit.
+                webhooks.wake();
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     if let SendOutcome::Stored(message) = &outcome {
                         metrics.messages_stored.inc();

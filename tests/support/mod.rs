@@ -6,6 +6,8 @@
     reason = "each test file uses a different part of the harness"
 )]
 
+pub mod host;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -459,6 +461,49 @@ impl Socket {
                 Ok(socket)
             }
             Incoming::Closed(_) => Err(0),
+            Incoming::Frame(other) => panic!("expected hello, got {other:?}"),
+        }
+    }
+
+    /// Opens `/ws` without a cookie and signs it in by its first frame (`auth`), as an embed
+    /// does. `Err(status)` when the upgrade is refused, `Err(code)` when the socket is closed
+    /// instead of said hello to.
+    pub async fn open_embed(
+        addr: SocketAddr,
+        session: &str,
+        origin: Option<&str>,
+    ) -> Result<Socket, u16> {
+        let mut request = format!("ws://{addr}/ws")
+            .into_client_request()
+            .expect("request");
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", HeaderValue::from_str(origin).expect("header"));
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(res) => res.status().as_u16(),
+                _ => 0,
+            })?;
+        let mut socket = Socket {
+            ws,
+            user_id: 0,
+            epoch: String::new(),
+        };
+        socket
+            .send(&ClientFrame::Auth {
+                session: session.to_owned(),
+            })
+            .await;
+        match socket.recv().await {
+            Incoming::Frame(ServerFrame::Hello { user_id, epoch, .. }) => {
+                socket.user_id = user_id;
+                socket.epoch = epoch;
+                Ok(socket)
+            }
+            Incoming::Closed(code) => Err(code),
             Incoming::Frame(other) => panic!("expected hello, got {other:?}"),
         }
     }

@@ -5,6 +5,7 @@
 //! only ever sees a [`SessionUser`].
 
 pub mod cookie;
+pub mod host_token;
 mod limiter;
 pub mod origin;
 mod password;
@@ -19,7 +20,7 @@ use axum::http::HeaderMap;
 pub use limiter::AccountLimiter;
 pub use password::Passwords;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, TokenError};
 use crate::model::Me;
 use crate::server::hub::Hub;
 use crate::server::store::{now_ms, NewUser, SessionUser, Store, StoreError};
@@ -142,6 +143,74 @@ pub async fn sign_in(
         Some(user) if matches => Ok(start_session(store, user.into(), session_days).await?),
         _ => Err(ApiError::WrongCredentials.into()),
     }
+}
+
+/// Signs a host's user in with a token its backend signed (see [`host_token`]): the user is
+/// created on first sight and its profile refreshed, the token's `jti` spent, and a session
+/// of `embed_session_hours` started, all in one transaction. A refused token writes nothing.
+/// Returns the session and the id of the host that signed the token.
+pub async fn host_sign_in(
+    store: &Store,
+    config: &crate::server::config::Config,
+    token: &str,
+) -> Result<(SignedIn, String), ApiError> {
+    let verified = host_token::verify(&config.hosts, token, now_ms() / 1000)
+        .map_err(ApiError::TokenRefused)?;
+    let session = token::generate();
+    let hash = token::digest(&session);
+    let signed = store
+        .host_sign_in(crate::server::store::HostSignIn {
+            host: &verified.host.id,
+            sub: &verified.sub,
+            profile: crate::server::store::HostProfile {
+                name: &verified.name,
+                avatar_url: verified.picture.as_deref(),
+                locale: verified.locale.as_deref(),
+            },
+            jti: &verified.jti,
+            token_expires_at: (verified.exp + 60) * 1000,
+            session_hash: &hash,
+            session_expires_at: now_ms() + config.embed_session_hours * 60 * 60 * 1000,
+        })
+        .await?;
+    if signed == crate::server::store::HostSignedIn::Replayed {
+        return Err(ApiError::TokenRefused(TokenError::TokenReplayed));
+    }
+    let user = store
+        .session_user(&hash)
+        .await?
+        .ok_or(ApiError::Unavailable)?;
+    let signed = SignedIn {
+        me: Me {
+            user_id: user.user_id,
+            username: user.username,
+            display_name: user.display_name,
+        },
+        token: session,
+    };
+    Ok((signed, verified.host.id.clone()))
+}
+
+/// The session a token names (the embed's, held in its page's memory rather than a
+/// cookie), if it is valid.
+pub async fn session_of_token(
+    store: &Store,
+    token: &str,
+) -> Result<Option<SessionUser>, StoreError> {
+    store.session_user(&token::digest(token)).await
+}
+
+/// The SHA-256 (hex) of an API key, as `api_key_sha256` holds it.
+pub fn api_key_digest(key: &str) -> String {
+    token::digest(key)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new random secret: 32 bytes in hex (API keys, signing secrets).
+pub fn new_secret() -> String {
+    token::generate()
 }
 
 /// Revokes the session and closes its open sockets.

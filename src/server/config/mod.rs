@@ -11,6 +11,10 @@ use std::path::Path;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod hosts;
+
+pub use hosts::{HostConfig, SigningKey};
+
 /// How hard SQLite syncs a commit to disk (`PRAGMA synchronous`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -137,6 +141,21 @@ pub struct Config {
     /// Threads hashing passwords (Argon2id, 19 MiB each): at most this many sign-ups and
     /// sign-ins are hashed at once; 0 means half the CPU cores, at least one, at most four.
     pub password_threads: usize,
+    /// The Q&A sites that plug Parlor in (see [`hosts`] and `docs/integration.md`).
+    pub hosts: Vec<HostConfig>,
+    /// Milliseconds a socket opened without a cookie has to send its `auth` frame before
+    /// it is closed (4003).
+    pub auth_timeout_ms: u64,
+    /// Hours an embed's session (from a host-signed token, held in the page's memory) lasts.
+    pub embed_session_hours: i64,
+    /// Milliseconds a webhook receiver has to answer before the attempt counts as failed.
+    pub webhook_timeout_ms: u64,
+    /// Attempts per webhook event before it is given up (and counted as failed).
+    pub webhook_max_attempts: u32,
+    /// `allowed_origins` and every host's `frame_origins`: the origins `/ws` accepts
+    /// besides its own. Derived when loaded.
+    #[serde(skip)]
+    pub socket_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -177,6 +196,12 @@ impl Default for Config {
             idle_timeout_ms: 45_000,
             log_format: LogFormat::Text,
             password_threads: 0,
+            hosts: Vec::new(),
+            auth_timeout_ms: 5_000,
+            embed_session_hours: 12,
+            webhook_timeout_ms: 10_000,
+            webhook_max_attempts: 20,
+            socket_origins: Vec::new(),
         }
     }
 }
@@ -250,7 +275,7 @@ impl Config {
     ///
     /// A variable's value is read as a TOML value when it parses as one (numbers, booleans)
     /// and as a string otherwise; `PARLOR_ALLOWED_ORIGINS` and `PARLOR_TRUSTED_PROXIES` are
-    /// comma-separated lists.
+    /// comma-separated lists; `PARLOR_HOSTS` holds `[[hosts]]` tables as TOML text.
     pub fn from_file(
         name: &str,
         file: &str,
@@ -294,7 +319,9 @@ impl Config {
                 ));
                 continue;
             }
-            let value = if key == "allowed_origins" || key == "trusted_proxies" {
+            let value = if key == "hosts" {
+                hosts::from_variable(&value)?
+            } else if key == "allowed_origins" || key == "trusted_proxies" {
                 toml::Value::Array(
                     value
                         .split(',')
@@ -330,7 +357,18 @@ impl Config {
         for entry in &mut self.allowed_origins {
             *entry = normalize(entry).ok_or_else(|| bad("allowed_origins", entry))?;
         }
+        self.hosts = hosts::checked(std::mem::take(&mut self.hosts))?;
+        self.socket_origins = self.allowed_origins.clone();
+        for host in &self.hosts {
+            self.socket_origins
+                .extend(host.frame_origins.iter().cloned());
+        }
         Ok(self)
+    }
+
+    /// The host with this id.
+    pub fn host(&self, id: &str) -> Option<&HostConfig> {
+        self.hosts.iter().find(|h| h.id == id)
     }
 
     /// Whether the session cookie is `Secure` (and `__Host-` prefixed).

@@ -3,11 +3,13 @@
 //!
 //! - [`assets`]: `/pkg/…`, precompressed, cached for ever under content-hashed names;
 //! - [`api_errors`]: the HTTP status of each server-function error code;
-//! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread.
+//! - [`keep_alive`]: `Connection: close` when a refused request's body was left unread;
+//! - [`token_in_query`]: a token in a URL query is refused before anything logs the URL.
 
 pub mod api_errors;
 pub mod assets;
 pub mod keep_alive;
+pub mod token_in_query;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,13 +44,44 @@ pub fn set_content_security_policy() {
     let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
         return;
     };
+    let ancestors = frame_ancestors();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+         base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Who may frame this page: the app only itself; an embed (`/embed/…?host=<id>`, the host
+/// may be left out when only one is configured) exactly its host's `frame_origins`, and
+/// nobody when there is no such host.
+fn frame_ancestors() -> String {
+    let Some(parts) = use_context::<axum::http::request::Parts>() else {
+        return "'self'".into();
+    };
+    if !parts.uri.path().starts_with("/embed/") {
+        return "'self'".into();
+    }
+    let Some(state) = use_context::<AppState>() else {
+        return "'none'".into();
+    };
+    let named = parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "host")
+            .map(|(_, id)| id.into_owned())
+    });
+    let hosts = &state.config.hosts;
+    let host = match named {
+        Some(id) => hosts.iter().find(|h| h.id == id),
+        None if hosts.len() == 1 => hosts.first(),
+        None => None,
+    };
+    match host.map(|h| h.frame_origins.join(" ")) {
+        Some(origins) if !origins.is_empty() => origins,
+        _ => "'none'".into(),
     }
 }
 
@@ -66,6 +99,7 @@ pub fn router(state: AppState) -> Router {
             assets::service(&state.leptos.site_root, &assets),
         )
         .route("/ws", get(ws::upgrade))
+        .merge(super::host_api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         // Never served here, whoever asks (see `operations_router`).
@@ -97,6 +131,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'"),
         ))
         .layer(TraceLayer::new_for_http())
+        // Outside the request log, so that a token put in a URL is never written to it.
+        .layer(middleware::from_fn(token_in_query::refuse))
         .with_state(state)
 }
 
@@ -133,7 +169,23 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// `GET /metrics` (on `metrics_listen` only): the Prometheus text format. Who may reach it
 /// is decided by the address it is bound to (loopback by default).
 async fn scrape(State(state): State<AppState>) -> Response {
+    let webhooks = match state.store.webhook_backlog().await {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|b| metrics::WebhookBacklog {
+                host: b.host,
+                pending: b.pending,
+                failed: b.failed,
+                oldest_seconds: b.oldest_ms / 1000,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook outbox not read for /metrics");
+            Vec::new()
+        }
+    };
     let now = metrics::Gauges {
+        webhooks,
         connections: state.hub.connections(),
         users: state.hub.users(),
         rooms_watched: state.hub.watched_rooms(),

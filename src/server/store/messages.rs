@@ -147,6 +147,12 @@ impl Store {
                     .ok_or(missing()),
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut created: Vec<_> = stored
+            .values()
+            .map(|m| (m.room_id, m.seq, m.id, m.sender_id))
+            .collect();
+        created.sort_unstable();
+        super::webhooks::enqueue_messages(&mut tx, &self.webhook_hosts, &created).await?;
         tx.commit().await?;
         Ok(outcomes)
     }

@@ -7,9 +7,11 @@
 mod accounts;
 pub mod backup;
 mod consent;
+mod hosts;
 mod messages;
 mod rooms;
 mod sessions;
+mod webhooks;
 mod write_tx;
 
 use std::path::{Path, PathBuf};
@@ -22,9 +24,11 @@ use sqlx::SqlitePool;
 
 pub use accounts::{NewUser, UserRow};
 pub use consent::InviteOutcome;
+pub use hosts::{HostProfile, HostRoom, HostRoomUnread, HostSignIn, HostSignedIn, SYSTEM_SUB};
 pub use messages::{SendOutcome, SendRequest};
 pub use rooms::{JoinOutcome, ReadState};
 pub use sessions::SessionUser;
+pub use webhooks::{Attempt, Delivery, OutboxBacklog};
 use write_tx::WriteTx;
 
 use crate::server::config::{Config, Synchronous};
@@ -53,6 +57,8 @@ pub struct Store {
     epoch: Arc<str>,
     /// The write-ahead log's path (`<database>-wal`), when the store knows its file.
     wal: Option<Arc<Path>>,
+    /// The hosts with a `webhook_url`: their events are written to the outbox.
+    webhook_hosts: Arc<[String]>,
 }
 
 impl Store {
@@ -84,8 +90,10 @@ impl Store {
             .connect_with(options)
             .await?;
         let store = Store::from_pool(pool).await?;
+        let hooked = config.hosts.iter().filter(|h| !h.webhook_url.is_empty());
         Ok(Store {
             wal: Some(PathBuf::from(wal).into()),
+            webhook_hosts: hooked.map(|h| h.id.clone()).collect(),
             ..store
         })
     }
@@ -99,7 +107,17 @@ impl Store {
             gate: Arc::default(),
             epoch: epoch.into(),
             wal: None,
+            webhook_hosts: Arc::new([]),
         })
+    }
+
+    /// The same store, writing webhook events for these hosts (tests; `open` takes them
+    /// from the config).
+    pub fn with_webhook_hosts(self, hosts: &[&str]) -> Store {
+        Store {
+            webhook_hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            ..self
+        }
     }
 
     /// A write transaction (`BEGIN IMMEDIATE`); see [`WriteTx`] for why it is not sqlx's.
@@ -162,6 +180,14 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `n` random bytes in lowercase hex.
+fn random_hex(n: usize) -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether a database error is a UNIQUE constraint violation.

@@ -51,6 +51,10 @@ impl Connection {
             return Ok(());
         }
         match frame {
+            ClientFrame::Auth { .. } => {
+                let detail = "this socket is signed in already";
+                send_error(sink, ErrorCode::BadFrame, detail, None, None).await
+            }
             ClientFrame::Watch { rooms, epoch } => {
                 if let Err((code, detail)) = self.check_watch(&rooms) {
                     return send_error(sink, code, detail, None, None).await;

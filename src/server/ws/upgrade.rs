@@ -1,16 +1,25 @@
 //! `GET /ws`: the checks before the upgrade, and the socket's settings.
+//!
+//! A socket comes signed in by its session cookie (the app), or by its first frame, `auth`
+//! with a session token (the embed, which cannot count on cookies inside a host's page:
+//! browsers that block third-party cookies never send them there). The token is never in
+//! the URL, where logs would keep it.
 
-use axum::extract::ws::WebSocketUpgrade;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use super::connection::serve_frames;
+use crate::protocol::{close, ClientFrame};
 use crate::server::auth::{self, origin};
 use crate::server::client_ip;
 use crate::server::metrics::Limit;
 use crate::server::state::AppState;
+use crate::server::store::SessionUser;
 
 /// `GET /ws`: checks the origin and the session, then upgrades.
 pub async fn upgrade(
@@ -25,23 +34,43 @@ pub async fn upgrade(
     let config = &state.config;
     let (trusted, header) = (&config.trusted_proxies, config.forwarded_header);
     let https = client_ip::forwarded_https(peer, &headers, trusted, header);
-    if !origin::allowed(&headers, origin::Origins::of(config, https)) {
+    // Besides the app's own origin: `allowed_origins` and the hosts' `frame_origins`.
+    let origins = origin::Origins {
+        allowed: &config.socket_origins,
+        ..origin::Origins::of(config, https)
+    };
+    if !origin::allowed(&headers, origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let secure = config.cookies_secure();
     let user = match auth::authenticate(&state.store, &headers, secure).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Ok(user) => user,
         Err(e) => {
             tracing::error!(error = %e, "session look-up failed");
             return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
         }
     };
-    if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
-        state.metrics.limited(Limit::Connections);
-        return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
+    if let Some(user) = &user {
+        if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
+            state.metrics.limited(Limit::Connections);
+            return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets").into_response();
+        }
     }
-    limit(ws, state.config.max_frame_bytes).on_upgrade(move |socket| {
+    limit(ws, state.config.max_frame_bytes).on_upgrade(move |mut socket| async move {
+        let user = match user {
+            Some(user) => user,
+            None => match first_frame_auth(&state, &mut socket).await {
+                Ok(user) => user,
+                Err(reason) => {
+                    let frame = CloseFrame {
+                        code: close::AUTH_FAILED,
+                        reason: reason.into(),
+                    };
+                    let _ = socket.send(WsMessage::Close(Some(frame))).await;
+                    return;
+                }
+            },
+        };
         let (sink, stream) = socket.split();
         serve_frames(
             state,
@@ -49,7 +78,41 @@ pub async fn upgrade(
             Box::pin(sink.sink_map_err(Into::into)),
             stream.boxed(),
         )
+        .await;
     })
+}
+
+/// The user of a socket that came without a cookie: its first frame must be `auth` with a
+/// valid session token, within `auth_timeout_ms`.
+async fn first_frame_auth(
+    state: &AppState,
+    socket: &mut WebSocket,
+) -> Result<SessionUser, &'static str> {
+    let deadline = Duration::from_millis(state.config.auth_timeout_ms);
+    let first = tokio::time::timeout(deadline, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(WsMessage::Text(text))) => return Some(text),
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .map_err(|_| "no auth frame in time")?
+    .ok_or("the first frame must be auth")?;
+    let Ok(ClientFrame::Auth { session }) = ClientFrame::decode(first.as_str()) else {
+        return Err("the first frame must be auth");
+    };
+    let user = auth::session_of_token(&state.store, &session)
+        .await
+        .map_err(|_| "store unavailable")?
+        .ok_or("session not valid")?;
+    if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
+        state.metrics.limited(Limit::Connections);
+        return Err("too many open sockets");
+    }
+    Ok(user)
 }
 
 /// Bytes of fed frames gathered before they are written (a flush writes them sooner).
