@@ -4,7 +4,8 @@
 //! `parlor` serves. `parlor backup FILE` writes a consistent copy of the database while the
 //! server runs; `parlor restore FILE` puts a backup in place (with the server stopped). A
 //! restored database starts a new epoch, so clients drop the history it no longer has
-//! (`server::store::backup`).
+//! (`server::store::backup`). `parlor host-key` prints a new API key for a Q&A host, its
+//! `api_key_sha256`, and fresh signing and webhook secrets (docs/integration.md).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,9 +14,15 @@ use parlor::server::config::Config;
 
 const USAGE: &str = "usage: parlor            serve (settings: Leptos.toml, PARLOR_* variables)
        parlor backup FILE  copy the database to FILE (the server may be running)
-       parlor restore FILE replace the database with the backup FILE (stop the server first)";
+       parlor restore FILE replace the database with the backup FILE (stop the server first)
+       parlor host-key     print a new host API key, its hash and fresh host secrets";
 
 fn main() -> ExitCode {
+    // Needs no settings: a host's first key is made before its settings exist.
+    if std::env::args().skip(1).collect::<Vec<_>>() == ["host-key"] {
+        print!("{}", host_key());
+        return ExitCode::SUCCESS;
+    }
     let loaded = match Config::load() {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -45,6 +52,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A new API key (printed once, stored nowhere: Parlor keeps its SHA-256), and fresh
+/// secrets for a `[[hosts]]` entry.
+fn host_key() -> String {
+    use base64::Engine;
+    use parlor::server::auth::{api_key_digest, new_secret};
+    let key = format!("pk_{}", new_secret());
+    let webhook = base64::engine::general_purpose::STANDARD.encode(&new_secret()[..32]);
+    format!(
+        "# Give the API key to the host's backend only (Authorization: Bearer …):\n\
+         # api key: {key}\n\
+         # and put the rest in its [[hosts]] entry:\n\
+         api_key_sha256 = \"{digest}\"\n\
+         webhook_secret = \"whsec_{webhook}\"\n\
+         [[hosts.signing_keys]]\n\
+         kid = \"{kid}\"\n\
+         secret = \"{secret}\"\n",
+        digest = api_key_digest(&key),
+        kid = &new_secret()[..8],
+        secret = new_secret(),
+    )
 }
 
 /// What the binary was asked to do.

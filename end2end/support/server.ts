@@ -63,6 +63,8 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
       PARLOR_SIGN_IN_PER_MINUTE: "100000",
       // The operators' listener on a free port, so that runs never collide.
       PARLOR_METRICS_LISTEN: "127.0.0.1:0",
+      // The example Q&A host (examples/qa_host), for the embed spec.
+      PARLOR_HOSTS: fs.readFileSync(path.join(root, "examples", "qa_host", "parlor.toml"), "utf8"),
     },
   });
   await new Promise<void>((resolve, reject) => {
