@@ -67,7 +67,9 @@ impl Receiver {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
         Receiver { addr, seen, fail }
@@ -85,7 +87,11 @@ impl Receiver {
     async fn accepted(&self, n: usize) -> Vec<Seen> {
         for _ in 0..300 {
             let seen = self.seen();
-            let mut ids: Vec<_> = seen.iter().filter(|s| s.accepted).map(|s| s.id.clone()).collect();
+            let mut ids: Vec<_> = seen
+                .iter()
+                .filter(|s| s.accepted)
+                .map(|s| s.id.clone())
+                .collect();
             ids.sort();
             ids.dedup();
             if ids.len() >= n {
@@ -153,7 +159,10 @@ async fn events_are_signed_and_retried_with_the_same_id() {
     // room.created, member.added (alice), message.created.
     let seen = receiver.accepted(3).await;
     verify_in_python(&seen);
-    assert!(seen.iter().filter(|s| !s.accepted).count() >= 2, "{seen:#?}");
+    assert!(
+        seen.iter().filter(|s| !s.accepted).count() >= 2,
+        "{seen:#?}"
+    );
     for attempt in &seen {
         let first = seen.iter().find(|s| s.id == attempt.id).expect("first");
         assert_eq!(attempt.body, first.body, "a retry never changes the body");
@@ -161,7 +170,12 @@ async fn events_are_signed_and_retried_with_the_same_id() {
     let mut kinds: Vec<String> = seen
         .iter()
         .filter(|s| s.accepted)
-        .map(|s| serde_json::from_str::<serde_json::Value>(&s.body).expect("json")["type"].as_str().unwrap_or_default().to_owned())
+        .map(|s| {
+            serde_json::from_str::<serde_json::Value>(&s.body).expect("json")["type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["member.added", "message.created", "room.created"]);
@@ -173,9 +187,15 @@ async fn events_are_signed_and_retried_with_the_same_id() {
     assert_eq!(created["data"]["seq"], 1);
     assert_eq!(created["data"]["from"], "alice");
     assert_eq!(created["data"]["room_key"], "question:9");
-    assert!(created["data"].get("body").is_none(), "thin payloads: ids and seq only");
+    assert!(
+        created["data"].get("body").is_none(),
+        "thin payloads: ids and seq only"
+    );
     let metrics = support::metrics(server.metrics_addr).await;
-    assert_eq!(metrics.get(r#"parlor_webhook_outbox_pending{host="qa"}"#), Some(&0.0));
+    assert_eq!(
+        metrics.get(r#"parlor_webhook_outbox_pending{host="qa"}"#),
+        Some(&0.0)
+    );
     assert!(metrics[r#"parlor_webhook_attempts_total{host="qa",outcome="failed"}"#] >= 2.0);
     server.stop().await;
 }
@@ -188,9 +208,17 @@ async fn kill_9_loses_no_pending_delivery() {
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", dir.path().join("parlor.db").display());
     let hosts = host::variable(&receiver.url());
-    let env = [("PARLOR_HOSTS", hosts.as_str()), ("PARLOR_DATABASE_URL", db.as_str())];
+    let env = [
+        ("PARLOR_HOSTS", hosts.as_str()),
+        ("PARLOR_DATABASE_URL", db.as_str()),
+    ];
     let mut first = ServerProcess::start(&env).await;
-    room_with(first.addr, "question:5", &[("alice", "Alice"), ("bob", "Bob")]).await;
+    room_with(
+        first.addr,
+        "question:5",
+        &[("alice", "Alice"), ("bob", "Bob")],
+    )
+    .await;
     for n in 0..5 {
         let key = format!("k-{n}");
         let post = host::api(
@@ -220,12 +248,19 @@ async fn kill_9_loses_no_pending_delivery() {
     receiver.fail.store(0, Ordering::SeqCst);
     let second = ServerProcess::start(&env).await;
     let seen = receiver.accepted(8).await;
-    let mut delivered: Vec<String> = seen.iter().filter(|s| s.accepted).map(|s| s.id.clone()).collect();
+    let mut delivered: Vec<String> = seen
+        .iter()
+        .filter(|s| s.accepted)
+        .map(|s| s.id.clone())
+        .collect();
     delivered.sort();
     delivered.dedup();
     assert_eq!(delivered.len(), 8, "every event, once each: {seen:#?}");
     for id in &before {
-        assert!(delivered.contains(id), "{id} was attempted before the kill and never delivered");
+        assert!(
+            delivered.contains(id),
+            "{id} was attempted before the kill and never delivered"
+        );
     }
     verify_in_python(&seen);
     second.stop().await;

@@ -17,7 +17,7 @@ use crate::i18n::use_i18n;
 #[derive(Clone)]
 enum Embed {
     Opening,
-    Open(EmbedStart),
+    Open(Box<EmbedStart>),
     Refused(ApiError),
 }
 
@@ -40,7 +40,7 @@ pub fn EmbedPage() -> impl IntoView {
             match embed_open(token, host, key).await {
                 Ok(start) => {
                     chat.connect_embedded(start.page.me.clone(), start.session.clone());
-                    state.set(Embed::Open(start));
+                    state.set(Embed::Open(Box::new(start)));
                 }
                 Err(e) => state.set(Embed::Refused(e)),
             }
