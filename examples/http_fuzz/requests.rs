@@ -17,6 +17,7 @@ pub const ENDPOINTS: &[(&str, &[&str])] = &[
     ("invite", &["room_id", "username"]),
     ("load_room", &["room_id"]),
     ("older_messages", &["room_id", "before_seq"]),
+    ("embed_open", &["token", "key"]),
 ];
 
 /// Every field name any server function reads (`|`-separated), to send to the wrong function.

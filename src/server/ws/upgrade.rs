@@ -50,6 +50,13 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
         }
     };
+    // Signing in by the first frame is for embeds: only without any session cookie, and
+    // only when a host is configured. Otherwise no unauthenticated socket ever exists.
+    let by_first_frame =
+        !config.hosts.is_empty() && auth::cookie::token(&headers, secure).is_none();
+    if user.is_none() && !by_first_frame {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    }
     if let Some(user) = &user {
         if state.hub.connections_of(user.user_id) >= state.config.connections_per_user {
             state.metrics.limited(Limit::Connections);
