@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test: format, clippy for both halves, unit and integration tests
-# (real SQLite files, real sockets on 127.0.0.1:0), then the site build and Playwright in
-# Chromium. Installs what is missing first.
+# (real SQLite files, a real PostgreSQL and Redis, real sockets on 127.0.0.1:0), then the
+# site build and Playwright in Chromium. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 . scripts/env.sh
+# PostgreSQL and Redis for the second backend and the multi-node tests; stopped at the end.
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$SECONDS

@@ -36,7 +36,7 @@ impl Store {
         let _gate = self.gate().await;
         let row = sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (username, display_name, password_hash, created_at)
-             VALUES (?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4)
              RETURNING id, username, display_name, password_hash",
         )
         .bind(new.username)
@@ -54,9 +54,10 @@ impl Store {
 
     /// Finds a user by username, ignoring letter case.
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
-        Ok(sqlx::query_as::<_, UserRow>(
-            "SELECT id, username, display_name, password_hash FROM users WHERE username = ?",
-        )
+        let named = self.backend.username_is("$1");
+        Ok(sqlx::query_as::<_, UserRow>(&format!(
+            "SELECT id, username, display_name, password_hash FROM users WHERE {named}"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?)
@@ -66,10 +67,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::testing::on_both_backends;
 
-    #[sqlx::test(migrations = false)]
-    async fn usernames_are_unique_ignoring_case(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    on_both_backends!(usernames_are_unique_ignoring_case);
+
+    async fn usernames_are_unique_ignoring_case(store: Store) {
         let new = |name| NewUser {
             username: name,
             display_name: "김민수",

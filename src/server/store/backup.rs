@@ -18,9 +18,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{AnyPool, Connection, SqliteConnection};
 
-use super::StoreError;
+use super::{Backend, StoreError};
 
 /// Why a backup or restore could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,16 @@ pub enum BackupError {
     InUse(sqlx::Error),
     #[error("cannot put the backup in place: {0}")]
     Io(#[from] std::io::Error),
+    #[error("parlor backup and restore work on SQLite; back PostgreSQL up with its own tools (docs/scaling.md)")]
+    NotSqlite,
+}
+
+/// Backups here are SQLite files.
+fn sqlite_only(database_url: &str) -> Result<(), BackupError> {
+    match Backend::of_url(database_url) {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => Err(BackupError::NotSqlite),
+    }
 }
 
 impl From<sqlx::Error> for BackupError {
@@ -48,6 +58,7 @@ impl From<sqlx::Error> for BackupError {
 /// then a rename, so that `to` never exists unmarked. It opens the database as it is, without
 /// running migrations (a newer binary must not change the schema under an older server).
 pub async fn backup(database_url: &str, to: &Path) -> Result<(), BackupError> {
+    sqlite_only(database_url)?;
     if to.exists() {
         return Err(BackupError::Exists(to.to_owned()));
     }
@@ -80,14 +91,23 @@ pub async fn backup(database_url: &str, to: &Path) -> Result<(), BackupError> {
 
 /// At start-up: when the database is a backup (it carries the mark), gives it a new epoch and
 /// removes the mark. Returns the epoch the store has from now on.
-pub async fn take_backup_mark(pool: &SqlitePool) -> Result<String, StoreError> {
+/// (On PostgreSQL nothing writes the mark yet: `parlor backup` refuses, and a dump restored
+/// with `pg_restore` keeps its epoch; docs/scaling.md says so.)
+pub async fn take_backup_mark(pool: &AnyPool, backend: Backend) -> Result<String, StoreError> {
     let mut tx = pool.begin().await?;
     let marked: Option<String> =
         sqlx::query_scalar("SELECT value FROM meta WHERE key = 'backup_of'")
             .fetch_optional(&mut *tx)
             .await?;
     if let Some(from) = marked {
-        new_epoch(&mut tx).await?;
+        let fresh = match backend {
+            Backend::Sqlite => NEW_EPOCH,
+            Backend::Postgres => {
+                "UPDATE meta SET value = md5(random()::text || clock_timestamp()::text) \
+                 WHERE key = 'epoch'"
+            }
+        };
+        sqlx::query(fresh).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM meta WHERE key = 'backup_of'")
             .execute(&mut *tx)
             .await?;
@@ -107,6 +127,7 @@ pub async fn take_backup_mark(pool: &SqlitePool) -> Result<String, StoreError> {
 /// Replaces the database at `database_url` with the backup `from`, under a new epoch. The
 /// server must be stopped: the database may not be open anywhere else.
 pub async fn restore(database_url: &str, from: &Path) -> Result<(), BackupError> {
+    sqlite_only(database_url)?;
     let target = SqliteConnectOptions::from_str(database_url)
         .map_err(StoreError::from)?
         .get_filename()
@@ -160,11 +181,10 @@ pub async fn restore(database_url: &str, from: &Path) -> Result<(), BackupError>
     Ok(())
 }
 
+const NEW_EPOCH: &str = "UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'epoch'";
+
 async fn new_epoch(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    let changed =
-        sqlx::query("UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'epoch'")
-            .execute(conn)
-            .await?;
+    let changed = sqlx::query(NEW_EPOCH).execute(conn).await?;
     if changed.rows_affected() == 1 {
         Ok(())
     } else {

@@ -38,10 +38,10 @@ impl Store {
         let _gate = self.gate().await;
         let done = sqlx::query(
             "INSERT INTO invitations (room_id, user_id, invited_by, created_at)
-             SELECT ?1, ?2, ?3, ?4
+             SELECT $1, $2, $3, $4
              WHERE EXISTS (SELECT 1 FROM members m JOIN rooms r ON r.id = m.room_id
-                           WHERE m.room_id = ?1 AND m.user_id = ?3 AND r.kind = 'group')
-               AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2)
+                           WHERE m.room_id = $1 AND m.user_id = $3 AND r.kind = 'group')
+               AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
              ON CONFLICT DO NOTHING",
         )
         .bind(room)
@@ -50,12 +50,14 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
-        let group: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND kind = 'group')",
+        let group: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND kind = 'group')
+                    THEN 1 ELSE 0 END",
         )
         .bind(room)
         .fetch_one(&self.pool)
         .await?;
+        let group = group == 1;
         // Already invited, or already a member: the same answer as a first invitation.
         if done.rows_affected() == 1 || (group && self.is_member(room, inviter).await?) {
             Ok(InviteOutcome::Invited)
@@ -70,7 +72,7 @@ impl Store {
             "SELECT i.room_id, r.name AS room_name, u.display_name AS invited_by
              FROM invitations i JOIN rooms r ON r.id = i.room_id
              JOIN users u ON u.id = i.invited_by
-             WHERE i.user_id = ? ORDER BY i.created_at DESC, i.room_id DESC",
+             WHERE i.user_id = $1 ORDER BY i.created_at DESC, i.room_id DESC",
         )
         .bind(user)
         .fetch_all(&self.pool)
@@ -86,7 +88,7 @@ impl Store {
         accept: bool,
     ) -> Result<bool, StoreError> {
         let mut tx = self.write_tx().await?;
-        let found = sqlx::query("DELETE FROM invitations WHERE room_id = ? AND user_id = ?")
+        let found = sqlx::query("DELETE FROM invitations WHERE room_id = $1 AND user_id = $2")
             .bind(room)
             .bind(user)
             .execute(&mut *tx)
@@ -104,7 +106,7 @@ impl Store {
     pub async fn leave(&self, user: UserId, room: RoomId) -> Result<bool, StoreError> {
         let _gate = self.gate().await;
         let done = sqlx::query(
-            "DELETE FROM members WHERE room_id = ? AND user_id = ?
+            "DELETE FROM members WHERE room_id = $1 AND user_id = $2
                AND room_id IN (SELECT id FROM rooms WHERE kind = 'group')",
         )
         .bind(room)
@@ -125,7 +127,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         if block {
             sqlx::query(
-                "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)
+                "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
             )
             .bind(blocker)
@@ -133,13 +135,13 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM invitations WHERE user_id = ? AND invited_by = ?")
+            sqlx::query("DELETE FROM invitations WHERE user_id = $1 AND invited_by = $2")
                 .bind(blocker)
                 .bind(blocked)
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?")
+            sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
                 .bind(blocker)
                 .bind(blocked)
                 .execute(&mut *tx)
@@ -151,19 +153,22 @@ impl Store {
 
     /// Whether `blocker` has blocked `blocked`.
     pub async fn blocks(&self, blocker: UserId, blocked: UserId) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?)",
+        let found: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS
+                    (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2)
+                    THEN 1 ELSE 0 END",
         )
         .bind(blocker)
         .bind(blocked)
         .fetch_one(&self.pool)
-        .await?)
+        .await?;
+        Ok(found == 1)
     }
 
     /// The members of a room, by user id (for the hub, when someone leaves or is removed).
     pub async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT user_id FROM members WHERE room_id = ?")
+            sqlx::query_scalar("SELECT user_id FROM members WHERE room_id = $1")
                 .bind(room)
                 .fetch_all(&self.pool)
                 .await?,
@@ -175,10 +180,14 @@ impl Store {
 mod tests {
     use super::*;
     use crate::server::store::test_user;
+    use crate::server::store::testing::on_both_backends;
 
-    #[sqlx::test(migrations = false)]
-    async fn an_invitation_waits_for_a_yes(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    on_both_backends!(
+        an_invitation_waits_for_a_yes,
+        a_block_drops_invitations_and_stops_new_ones
+    );
+
+    async fn an_invitation_waits_for_a_yes(store: Store) {
         let (a, b, c) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,
@@ -234,9 +243,7 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = false)]
-    async fn a_block_drops_invitations_and_stops_new_ones(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    async fn a_block_drops_invitations_and_stops_new_ones(store: Store) {
         let (a, b) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,

@@ -2,10 +2,10 @@
 //! single-use token ids (`used_tokens`). Every change a host's receiver hears of writes its
 //! webhook in the same transaction (see `webhooks`).
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::webhooks::{enqueue, Event};
-use super::{is_unique_violation, now_ms, Store, StoreError};
+use super::{now_ms, Store, StoreError};
 use crate::protocol::{RoomId, Seq, UserId};
 
 /// The profile a sign-in token carries; refreshed on every sign-in.
@@ -71,23 +71,24 @@ impl Store {
     /// refreshes its profile) and starts a session, in one transaction.
     pub async fn host_sign_in(&self, t: HostSignIn<'_>) -> Result<HostSignedIn, StoreError> {
         let mut tx = self.write_tx().await?;
-        let spent = sqlx::query("INSERT INTO used_tokens (host, jti, expires_at) VALUES (?, ?, ?)")
-            .bind(t.host)
-            .bind(t.jti)
-            .bind(t.token_expires_at)
-            .execute(&mut *tx)
-            .await;
-        match spent {
-            Err(e) if is_unique_violation(&e) => {
-                tx.rollback().await?;
-                return Ok(HostSignedIn::Replayed);
-            }
-            other => other?,
-        };
+        // Not a caught unique violation: on PostgreSQL that would abort the transaction.
+        let spent = sqlx::query(
+            "INSERT INTO used_tokens (host, jti, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(t.host)
+        .bind(t.jti)
+        .bind(t.token_expires_at)
+        .execute(&mut *tx)
+        .await?;
+        if spent.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(HostSignedIn::Replayed);
+        }
         let user_id = upsert_user(&mut tx, t.host, t.sub, &t.profile, true).await?;
         let session_id: i64 = sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-             VALUES (?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(t.session_hash)
         .bind(user_id)
@@ -105,7 +106,7 @@ impl Store {
     /// The Parlor user of a host's `sub`, if it was ever seen.
     pub async fn host_user(&self, host: &str, sub: &str) -> Result<Option<UserId>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT user_id FROM host_users WHERE host = ? AND sub = ?")
+            sqlx::query_scalar("SELECT user_id FROM host_users WHERE host = $1 AND sub = $2")
                 .bind(host)
                 .bind(sub)
                 .fetch_optional(&self.pool)
@@ -122,7 +123,7 @@ impl Store {
         Ok(sqlx::query_as::<_, super::UserRow>(
             "SELECT u.id, u.username, u.display_name, u.password_hash
              FROM host_users hu JOIN users u ON u.id = hu.user_id
-             WHERE hu.host = ? AND hu.sub = ?",
+             WHERE hu.host = $1 AND hu.sub = $2",
         )
         .bind(host)
         .bind(sub)
@@ -133,7 +134,7 @@ impl Store {
     /// The host's room with this key.
     pub async fn host_room(&self, host: &str, key: &str) -> Result<Option<HostRoom>, StoreError> {
         Ok(sqlx::query_as::<_, HostRoom>(&format!(
-            "{ROOM_SELECT} WHERE hr.host = ? AND hr.key = ?"
+            "{ROOM_SELECT} WHERE hr.host = $1 AND hr.key = $2"
         ))
         .bind(host)
         .bind(key)
@@ -154,7 +155,7 @@ impl Store {
     ) -> Result<(HostRoom, bool), StoreError> {
         let mut tx = self.write_tx().await?;
         let found: Option<RoomId> =
-            sqlx::query_scalar("SELECT room_id FROM host_rooms WHERE host = ? AND key = ?")
+            sqlx::query_scalar("SELECT room_id FROM host_rooms WHERE host = $1 AND key = $2")
                 .bind(host)
                 .bind(key)
                 .fetch_optional(&mut *tx)
@@ -162,13 +163,13 @@ impl Store {
         let created = found.is_none();
         let room_id = match found {
             Some(id) => {
-                sqlx::query("UPDATE rooms SET name = ? WHERE id = ? AND name <> ?")
+                sqlx::query("UPDATE rooms SET name = $1 WHERE id = $2 AND name <> $3")
                     .bind(title)
                     .bind(id)
                     .bind(title)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE host_rooms SET link = ? WHERE room_id = ?")
+                sqlx::query("UPDATE host_rooms SET link = $1 WHERE room_id = $2")
                     .bind(link)
                     .bind(id)
                     .execute(&mut *tx)
@@ -179,7 +180,7 @@ impl Store {
                 let now = now_ms();
                 let id: RoomId = sqlx::query_scalar(
                     "INSERT INTO rooms (kind, name, is_public, created_at, last_active_at)
-                     VALUES ('group', ?, 0, ?, ?) RETURNING id",
+                     VALUES ('group', $1, 0, $2, $3) RETURNING id",
                 )
                 .bind(title)
                 .bind(now)
@@ -187,7 +188,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO host_rooms (host, key, room_id, link) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO host_rooms (host, key, room_id, link) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(host)
                 .bind(key)
@@ -202,11 +203,11 @@ impl Store {
                 let system = upsert_user(&mut tx, host, SYSTEM_SUB, &system, true).await?;
                 super::rooms::add_member(&mut tx, id, system).await?;
                 let event = Event::RoomCreated { key, room_id: id };
-                enqueue(&mut tx, &self.webhook_hosts, host, &event).await?;
+                enqueue(&mut tx, self.backend, &self.webhook_hosts, host, &event).await?;
                 id
             }
         };
-        let room = sqlx::query_as::<_, HostRoom>(&format!("{ROOM_SELECT} WHERE hr.room_id = ?"))
+        let room = sqlx::query_as::<_, HostRoom>(&format!("{ROOM_SELECT} WHERE hr.room_id = $1"))
             .bind(room_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -230,7 +231,7 @@ impl Store {
         };
         let user = upsert_user(&mut tx, host, sub, &profile, false).await?;
         let added = sqlx::query(
-            "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)
+            "INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(room.room_id)
@@ -246,7 +247,7 @@ impl Store {
                 room_id: room.room_id,
                 user: sub,
             };
-            enqueue(&mut tx, &self.webhook_hosts, host, &event).await?;
+            enqueue(&mut tx, self.backend, &self.webhook_hosts, host, &event).await?;
         }
         tx.commit().await?;
         Ok((user, added))
@@ -261,8 +262,8 @@ impl Store {
     ) -> Result<Option<UserId>, StoreError> {
         let mut tx = self.write_tx().await?;
         let removed: Option<UserId> = sqlx::query_scalar(
-            "DELETE FROM members WHERE room_id = ?
-               AND user_id = (SELECT user_id FROM host_users WHERE host = ? AND sub = ?)
+            "DELETE FROM members WHERE room_id = $1
+               AND user_id = (SELECT user_id FROM host_users WHERE host = $2 AND sub = $3)
              RETURNING user_id",
         )
         .bind(room.room_id)
@@ -276,7 +277,7 @@ impl Store {
                 room_id: room.room_id,
                 user: sub,
             };
-            enqueue(&mut tx, &self.webhook_hosts, host, &event).await?;
+            enqueue(&mut tx, self.backend, &self.webhook_hosts, host, &event).await?;
         }
         tx.commit().await?;
         Ok(removed)
@@ -291,10 +292,10 @@ impl Store {
     ) -> Result<std::collections::HashMap<UserId, String>, StoreError> {
         let ids = serde_json::to_string(users)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
-        let rows: Vec<(UserId, String)> = sqlx::query_as(
-            "SELECT user_id, sub FROM host_users
-             WHERE host = ? AND user_id IN (SELECT value FROM json_each(?))",
-        )
+        let ids_in = self.backend.int_rows("$2");
+        let rows: Vec<(UserId, String)> = sqlx::query_as(&format!(
+            "SELECT user_id, sub FROM host_users WHERE host = $1 AND user_id IN {ids_in}"
+        ))
         .bind(host)
         .bind(ids)
         .fetch_all(&self.pool)
@@ -313,9 +314,9 @@ impl Store {
             "SELECT hr.key, hr.room_id, r.name AS title, hr.link, r.last_seq,
                     m.last_read_seq AS read_seq, r.last_seq - m.last_read_seq AS unread
              FROM members m
-             JOIN host_rooms hr ON hr.room_id = m.room_id AND hr.host = ?
+             JOIN host_rooms hr ON hr.room_id = m.room_id AND hr.host = $1
              JOIN rooms r ON r.id = m.room_id
-             WHERE m.user_id = ?
+             WHERE m.user_id = $2
              ORDER BY r.last_active_at DESC, r.id DESC",
         )
         .bind(host)
@@ -327,7 +328,7 @@ impl Store {
     /// Forgets the ids of tokens that have expired (they are refused as expired anyway).
     pub async fn purge_used_tokens(&self) -> Result<u64, StoreError> {
         let _gate = self.gate().await;
-        let done = sqlx::query("DELETE FROM used_tokens WHERE expires_at < ?")
+        let done = sqlx::query("DELETE FROM used_tokens WHERE expires_at < $1")
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
@@ -339,14 +340,14 @@ impl Store {
 /// replaces the stored one; otherwise (the API naming a member) an existing user is left as
 /// it is.
 async fn upsert_user(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     host: &str,
     sub: &str,
     profile: &HostProfile<'_>,
     refresh: bool,
 ) -> Result<UserId, StoreError> {
     let found: Option<UserId> =
-        sqlx::query_scalar("SELECT user_id FROM host_users WHERE host = ? AND sub = ?")
+        sqlx::query_scalar("SELECT user_id FROM host_users WHERE host = $1 AND sub = $2")
             .bind(host)
             .bind(sub)
             .fetch_optional(&mut *tx)
@@ -359,7 +360,7 @@ async fn upsert_user(
     if let Some(id) = found {
         if refresh {
             sqlx::query(
-                "UPDATE users SET display_name = ?, avatar_url = ?, locale = ? WHERE id = ?",
+                "UPDATE users SET display_name = $1, avatar_url = $2, locale = $3 WHERE id = $4",
             )
             .bind(name)
             .bind(profile.avatar_url)
@@ -378,24 +379,21 @@ async fn upsert_user(
         let inserted = sqlx::query_scalar::<_, UserId>(
             "INSERT INTO users (username, display_name, password_hash, created_at, avatar_url,
                                 locale)
-             VALUES (?, ?, '!', ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, '!', $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&username)
         .bind(name)
         .bind(now_ms())
         .bind(profile.avatar_url)
         .bind(profile.locale)
-        .fetch_one(&mut *tx)
-        .await;
+        .fetch_optional(&mut *tx)
+        .await?;
         match inserted {
-            Ok(id) => break id,
-            Err(e) if is_unique_violation(&e) => {
-                username = format!("{base}~{}", super::random_hex(3));
-            }
-            Err(e) => return Err(e.into()),
+            Some(id) => break id,
+            None => username = format!("{base}~{}", super::random_hex(3)),
         }
     };
-    sqlx::query("INSERT INTO host_users (host, sub, user_id) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO host_users (host, sub, user_id) VALUES ($1, $2, $3)")
         .bind(host)
         .bind(sub)
         .bind(id)

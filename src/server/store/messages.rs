@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{now_ms, Store, StoreError};
+use super::backend::Col;
+use super::{now_ms, Backend, Store, StoreError};
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
 /// One message to store, already validated (trimmed, non-empty, within limits).
@@ -65,8 +66,8 @@ impl From<MessageRow> for Message {
     }
 }
 
-/// Rows per multi-row `INSERT`: six parameters each, well under SQLite's 32,766, whatever
-/// `commit_batch` is.
+/// Rows per multi-row `INSERT`: six parameters each, well under SQLite's 32,766 and
+/// PostgreSQL's 65,535, whatever `commit_batch` is.
 const INSERT_ROWS: usize = 1000;
 
 /// What becomes of one request of a batch.
@@ -85,6 +86,9 @@ impl Store {
     ///
     /// Either the whole batch commits or none of it does; the outcomes are in request order.
     /// The work is a fixed handful of statements, whatever the batch size:
+    /// 0. on PostgreSQL, the batch's rooms are locked in id order (`FOR UPDATE`), so that
+    ///    writers on other nodes wait for this commit before they look for copies or take
+    ///    seqs, and two nodes never deadlock (SQLite's transaction holds the whole file);
     /// 1. earlier copies of every (sender, `client_msg_id`) in the batch, in one query;
     /// 2. which (room, sender) pairs are memberships, in one query;
     /// 3. per room with new messages, one `UPDATE … RETURNING` that reserves its next `seq`s;
@@ -93,12 +97,15 @@ impl Store {
     /// A request repeated inside the batch is a duplicate of its first copy.
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
         let mut tx = self.write_tx().await?;
-        let earlier_rows = earlier_copies(&mut tx, batch).await?;
+        if self.backend == Backend::Postgres {
+            lock_rooms(&mut tx, self.backend, batch).await?;
+        }
+        let earlier_rows = earlier_copies(&mut tx, self.backend, batch).await?;
         let earlier: HashMap<(UserId, &str), &Message> = earlier_rows
             .iter()
             .map(|m| ((m.sender_id, m.client_msg_id.as_str()), m))
             .collect();
-        let members = memberships(&mut tx, batch).await?;
+        let members = memberships(&mut tx, self.backend, batch).await?;
         let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
         let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
         let plans: Vec<Plan> = batch
@@ -152,7 +159,8 @@ impl Store {
             .map(|m| (m.room_id, m.seq, m.id, m.sender_id))
             .collect();
         created.sort_unstable();
-        super::webhooks::enqueue_messages(&mut tx, &self.webhook_hosts, &created).await?;
+        super::webhooks::enqueue_messages(&mut tx, self.backend, &self.webhook_hosts, &created)
+            .await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -170,7 +178,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Message>, StoreError> {
         let mut rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
         ))
         .bind(room)
         .bind(before)
@@ -189,7 +197,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Message>, StoreError> {
         let rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
         ))
         .bind(room)
         .bind(after)
@@ -202,7 +210,7 @@ impl Store {
     /// The `seq` of a room's newest message (0 when empty).
     pub async fn last_seq(&self, room: RoomId) -> Result<Seq, StoreError> {
         Ok(
-            sqlx::query_scalar::<_, Seq>("SELECT last_seq FROM rooms WHERE id = ?")
+            sqlx::query_scalar::<_, Seq>("SELECT last_seq FROM rooms WHERE id = $1")
                 .bind(room)
                 .fetch_optional(&self.pool)
                 .await?
@@ -211,9 +219,31 @@ impl Store {
     }
 }
 
+/// Locks the rows of the batch's rooms, in id order (PostgreSQL).
+async fn lock_rooms(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    batch: &[SendRequest],
+) -> Result<(), StoreError> {
+    let mut rooms: Vec<RoomId> = batch.iter().map(|r| r.room_id).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    let ids = serde_json::to_string(&rooms)
+        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+    let ids_in = backend.int_rows("$1");
+    sqlx::query(&format!(
+        "SELECT id FROM rooms WHERE id IN {ids_in} ORDER BY id FOR UPDATE"
+    ))
+    .bind(ids)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Messages already stored under any (sender, `client_msg_id`) of the batch.
 async fn earlier_copies(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     batch: &[SendRequest],
 ) -> Result<Vec<Message>, StoreError> {
     let keys = json_pairs(
@@ -221,9 +251,9 @@ async fn earlier_copies(
             .iter()
             .map(|r| (r.sender_id, r.client_msg_id.as_str())),
     )?;
+    let keys_in = backend.tuple_rows("$1", &[Col::Int("sender"), Col::Text("cmid")]);
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "{MESSAGE_SELECT} JOIN json_each(?) k
-           ON m.sender_id = k.value ->> 0 AND m.client_msg_id = k.value ->> 1"
+        "{MESSAGE_SELECT} JOIN {keys_in} k ON m.sender_id = k.sender AND m.client_msg_id = k.cmid"
     ))
     .bind(keys)
     .fetch_all(&mut *tx)
@@ -234,19 +264,21 @@ async fn earlier_copies(
 /// The (room, sender) pairs of the batch whose sender may post there: a member, and in a
 /// direct room not blocked by the other person.
 async fn memberships(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     batch: &[SendRequest],
 ) -> Result<HashSet<(RoomId, UserId)>, StoreError> {
     let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
-    let rows: Vec<(RoomId, UserId)> = sqlx::query_as(
-        "SELECT DISTINCT mb.room_id, mb.user_id FROM json_each(?) k
-         JOIN members mb ON mb.room_id = k.value ->> 0 AND mb.user_id = k.value ->> 1
+    let pairs_in = backend.tuple_rows("$1", &[Col::Int("room"), Col::Int("sender")]);
+    let rows: Vec<(RoomId, UserId)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT mb.room_id, mb.user_id FROM {pairs_in} k
+         JOIN members mb ON mb.room_id = k.room AND mb.user_id = k.sender
          WHERE NOT EXISTS (
              SELECT 1 FROM members other
              JOIN blocks b ON b.blocker_id = other.user_id AND b.blocked_id = mb.user_id
              JOIN rooms r ON r.id = other.room_id AND r.kind = 'direct'
-             WHERE other.room_id = mb.room_id AND other.user_id <> mb.user_id)",
-    )
+             WHERE other.room_id = mb.room_id AND other.user_id <> mb.user_id)"
+    ))
     .bind(pairs)
     .fetch_all(&mut *tx)
     .await?;
@@ -256,13 +288,13 @@ async fn memberships(
 /// Raises each room's `last_seq` by its number of new messages; returns the seq before them
 /// (the room's k-th new message gets that plus k).
 async fn reserve_seqs(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     new_in_room: &BTreeMap<RoomId, Seq>,
 ) -> Result<HashMap<RoomId, Seq>, StoreError> {
     let mut base = HashMap::new();
     for (&room, &count) in new_in_room {
         let last: Seq = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + ?, last_active_at = ? WHERE id = ?
+            "UPDATE rooms SET last_seq = last_seq + $1, last_active_at = $2 WHERE id = $3
              RETURNING last_seq",
         )
         .bind(count)
@@ -277,28 +309,45 @@ async fn reserve_seqs(
 
 /// Inserts the new messages (batch index, request, seq); returns the stored rows by index.
 async fn insert(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     new: &[(usize, &SendRequest, Seq)],
 ) -> Result<HashMap<usize, Message>, StoreError> {
     let created_at = now_ms();
     let mut stored = HashMap::with_capacity(new.len());
     for chunk in new.chunks(INSERT_ROWS) {
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at) ",
+        // `$n` written out: sqlx's query builder would write `?` for the `Any` driver,
+        // which PostgreSQL does not take.
+        let mut sql = String::from(
+            "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at) \
+             VALUES ",
         );
-        insert.push_values(chunk, |mut row, (_, req, seq)| {
-            row.push_bind(req.room_id)
-                .push_bind(*seq)
-                .push_bind(req.sender_id)
-                .push_bind(req.client_msg_id.as_str())
-                .push_bind(req.body.as_str())
-                .push_bind(created_at);
-        });
-        insert.push(" RETURNING id, room_id, seq");
+        for k in 0..chunk.len() {
+            let p = k * 6;
+            let comma = if k == 0 { "" } else { ", " };
+            sql.push_str(&format!(
+                "{comma}(${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            ));
+        }
+        sql.push_str(" RETURNING id, room_id, seq");
+        let mut insert = sqlx::query_as::<_, (i64, RoomId, Seq)>(&sql);
+        for (_, req, seq) in chunk {
+            insert = insert
+                .bind(req.room_id)
+                .bind(*seq)
+                .bind(req.sender_id)
+                .bind(req.client_msg_id.as_str())
+                .bind(req.body.as_str())
+                .bind(created_at);
+        }
         // RETURNING gives no order; (room, seq) names each row. The statement's text changes
         // with its row count, so it is not kept in the statement cache.
         let ids: HashMap<(RoomId, Seq), i64> = insert
-            .build_query_as::<(i64, RoomId, Seq)>()
             .persistent(false)
             .fetch_all(&mut *tx)
             .await?
@@ -339,144 +388,4 @@ fn missing() -> StoreError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::server::store::test_user;
-
-    #[sqlx::test(migrations = false)]
-    async fn seq_is_gap_free_and_retries_are_answered_with_the_original(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
-        let mut ids = Vec::new();
-        for name in ["ann", "ben", "eve"] {
-            ids.push(test_user(&store, name).await);
-        }
-        let room = store.open_direct(ids[0], ids[1]).await.expect("query");
-        let req = |sender: UserId, id: &str| SendRequest {
-            room_id: room,
-            sender_id: sender,
-            sender_name: String::new(),
-            sender_username: String::new(),
-            client_msg_id: id.into(),
-            body: "hi".into(),
-        };
-        let out = store
-            .write_batch(&[
-                req(ids[0], "a1"),
-                req(ids[1], "b1"),
-                req(ids[2], "e1"),
-                req(ids[0], "a1"),
-            ])
-            .await
-            .expect("commit");
-        let Some(SendOutcome::Stored(first)) = out.first() else {
-            panic!("first stored: {out:?}");
-        };
-        assert_eq!(first.seq, 1);
-        assert!(matches!(&out[1], SendOutcome::Stored(m) if m.seq == 2));
-        assert_eq!(out[2], SendOutcome::NotMember);
-        assert!(matches!(&out[3], SendOutcome::Duplicate(m) if m.id == first.id));
-        let stored = store.after(room, 0, 10).await.expect("query");
-        assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(store.latest(room, 1).await.expect("query")[0].seq, 2);
-        assert_eq!(store.before(room, 2, 10).await.expect("query").len(), 1);
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn a_batch_over_several_rooms_numbers_each_room_and_names_every_row(
-        pool: sqlx::SqlitePool,
-    ) {
-        let store = Store::from_pool(pool).await.expect("store");
-        let mut ids = Vec::new();
-        for name in ["ann", "ben", "cat"] {
-            ids.push(test_user(&store, name).await);
-        }
-        let (ann, ben, cat) = (ids[0], ids[1], ids[2]);
-        let ab = store.open_direct(ann, ben).await.expect("query");
-        let bc = store.open_direct(ben, cat).await.expect("query");
-        let req = |room: RoomId, sender: UserId, id: &str| SendRequest {
-            room_id: room,
-            sender_id: sender,
-            sender_name: String::new(),
-            sender_username: String::new(),
-            client_msg_id: id.into(),
-            body: format!("{id} in {room}"),
-        };
-        let first = store
-            .write_batch(&[req(ab, ann, "x1")])
-            .await
-            .expect("commit");
-        let out = store
-            .write_batch(&[
-                req(bc, ben, "y1"),
-                req(ab, ben, "y2"),
-                req(ab, ann, "x1"),
-                req(bc, cat, "z1"),
-                req(bc, ben, "y1"),
-                req(ab, cat, "z2"),
-                req(ab, ann, "x2"),
-            ])
-            .await
-            .expect("commit");
-        let seq_of = |o: &SendOutcome| match o {
-            SendOutcome::Stored(m) => Some((m.room_id, m.seq)),
-            _ => None,
-        };
-        assert_eq!(seq_of(&out[0]), Some((bc, 1)));
-        assert_eq!(seq_of(&out[1]), Some((ab, 2)));
-        let SendOutcome::Stored(x1) = &first[0] else {
-            panic!("{first:?}");
-        };
-        assert!(matches!(&out[2], SendOutcome::Duplicate(m) if m.id == x1.id));
-        assert_eq!(seq_of(&out[3]), Some((bc, 2)));
-        assert!(
-            matches!(&out[4], SendOutcome::Duplicate(m) if Some((m.room_id, m.seq)) == seq_of(&out[0]))
-        );
-        assert_eq!(out[5], SendOutcome::NotMember);
-        assert_eq!(seq_of(&out[6]), Some((ab, 3)));
-        // Every stored outcome is the row now in the store, id included.
-        for room in [ab, bc] {
-            for row in store.after(room, 0, 10).await.expect("query") {
-                let told = out.iter().chain(&first).find_map(|o| match o {
-                    SendOutcome::Stored(m) if m.room_id == row.room_id && m.seq == row.seq => {
-                        Some(m)
-                    }
-                    _ => None,
-                });
-                let told = told.unwrap_or_else(|| panic!("no outcome for {row:?}"));
-                assert_eq!((told.id, &told.body), (row.id, &row.body));
-            }
-        }
-        assert_eq!(store.last_seq(ab).await.expect("query"), 3);
-        assert_eq!(store.last_seq(bc).await.expect("query"), 2);
-    }
-
-    /// A batch larger than one `INSERT` holds (a large `commit_batch`) is stored in chunks.
-    #[sqlx::test(migrations = false)]
-    async fn a_batch_larger_than_one_insert_is_stored_whole(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
-        let mut ids = Vec::new();
-        for name in ["ann", "ben"] {
-            ids.push(test_user(&store, name).await);
-        }
-        let room = store.open_direct(ids[0], ids[1]).await.expect("query");
-        // 6,500 rows of six parameters would pass SQLite's 32,766 in one statement.
-        let batch: Vec<SendRequest> = (0..6 * INSERT_ROWS + 500)
-            .map(|i| SendRequest {
-                room_id: room,
-                sender_id: ids[i % 2],
-                sender_name: String::new(),
-                sender_username: String::new(),
-                client_msg_id: format!("m{i}"),
-                body: format!("message {i}"),
-            })
-            .collect();
-        let out = store.write_batch(&batch).await.expect("commit");
-        for (i, outcome) in out.iter().enumerate() {
-            assert!(
-                matches!(outcome, SendOutcome::Stored(m) if m.seq == i as Seq + 1 && m.body == batch[i].body),
-                "{i}: {outcome:?}"
-            );
-        }
-        assert_eq!(store.last_seq(room).await.expect("query"), out.len() as Seq);
-    }
-}
+mod tests;

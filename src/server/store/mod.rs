@@ -1,10 +1,14 @@
 //! The store: every SQL query lives under this module.
 //!
 //! The methods speak in the crate's own types ([`crate::protocol`], [`crate::model`]) and
-//! never leak SQLite types, so a Postgres store can stand beside this one behind the same
-//! method set. Each file holds the queries of one table family.
+//! never leak a database's types. Two backends stand behind the one method set, chosen by
+//! `database_url`: SQLite (`sqlite://…`, the embedded default) and PostgreSQL
+//! (`postgres://…`, for several nodes). Both run the same SQL through sqlx's `Any` driver
+//! (`$n` parameters, which SQLite accepts too); the few places where the dialects differ ask
+//! [`Backend`] for their fragment. Each file holds the queries of one table family.
 
 mod accounts;
+mod backend;
 pub mod backup;
 mod consent;
 mod hosts;
@@ -14,15 +18,13 @@ mod sessions;
 mod webhooks;
 mod write_tx;
 
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub use accounts::{NewUser, UserRow};
+pub use backend::Backend;
 pub use consent::InviteOutcome;
 pub use hosts::{HostProfile, HostRoom, HostRoomUnread, HostSignIn, HostSignedIn, SYSTEM_SUB};
 pub use messages::{SendOutcome, SendRequest};
@@ -31,7 +33,7 @@ pub use sessions::SessionUser;
 pub use webhooks::{Attempt, Delivery, OutboxBacklog};
 use write_tx::WriteTx;
 
-use crate::server::config::{Config, Synchronous};
+use crate::server::config::Config;
 
 /// What went wrong in the store. The cause is logged at the edge; clients see only
 /// `store_unavailable`.
@@ -48,10 +50,11 @@ pub enum StoreError {
     },
 }
 
-/// A handle on the SQLite database; cheap to clone.
+/// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Every write of this process passes this gate, one at a time (see [`Store::gate`]).
     gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Arc<str>,
@@ -62,48 +65,27 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating when missing) the database in WAL mode and runs the migrations.
+    /// Opens the database `database_url` names (creating a SQLite file when missing, in WAL
+    /// mode) and runs its backend's migrations.
     pub async fn open(config: &Config) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str(&config.database_url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match config.synchronous {
-                Synchronous::Full => SqliteSynchronous::Full,
-                Synchronous::Normal => SqliteSynchronous::Normal,
-            })
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(config.busy_timeout_secs))
-            // No checkpoint inside a commit: see `Store::checkpoint`.
-            .pragma("wal_autocheckpoint", "0");
-        let mut wal = options.get_filename().as_os_str().to_owned();
-        wal.push("-wal");
-        if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        let store = Store::from_pool(pool).await?;
+        let backend = Backend::of_url(&config.database_url);
+        let (pool, wal) = backend.connect(config).await?;
+        let store = Store::from_pool(pool, backend).await?;
         let hooked = config.hosts.iter().filter(|h| !h.webhook_url.is_empty());
         Ok(Store {
-            wal: Some(PathBuf::from(wal).into()),
+            wal: wal.map(Arc::from),
             webhook_hosts: hooked.map(|h| h.id.clone()).collect(),
             ..store
         })
     }
 
-    /// Wraps an open pool (tests get theirs from `#[sqlx::test]`) and runs the migrations.
-    pub async fn from_pool(pool: SqlitePool) -> Result<Store, StoreError> {
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        let epoch = backup::take_backup_mark(&pool).await?;
+    /// Wraps an open pool of `backend` and runs its migrations.
+    pub async fn from_pool(pool: AnyPool, backend: Backend) -> Result<Store, StoreError> {
+        backend.migrate(&pool).await?;
+        let epoch = backup::take_backup_mark(&pool, backend).await?;
         Ok(Store {
             pool,
+            backend,
             gate: Arc::default(),
             epoch: epoch.into(),
             wal: None,
@@ -120,9 +102,15 @@ impl Store {
         }
     }
 
-    /// A write transaction (`BEGIN IMMEDIATE`); see [`WriteTx`] for why it is not sqlx's.
+    /// A write transaction (`BEGIN IMMEDIATE` on SQLite); see [`WriteTx`] for why it is not
+    /// sqlx's.
     async fn write_tx(&self) -> Result<WriteTx, StoreError> {
-        WriteTx::begin(&self.pool, self.gate().await).await
+        WriteTx::begin(&self.pool, self.backend, self.gate().await).await
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The write gate. SQLite takes one writer at a time, and a pooled connection that finds
@@ -160,7 +148,11 @@ impl Store {
     /// inside whichever commit crosses 1,000 pages of log, and that commit (and every send
     /// in its batch) would wait for the checkpoint's flush to disk, tens of milliseconds.
     /// The server calls this every second from a task of its own.
+    /// On PostgreSQL, which checkpoints by itself, it does nothing.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
         sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&self.pool)
             .await?;
@@ -194,6 +186,11 @@ fn random_hex(n: usize) -> String {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod two_writers;
 
 /// A user for store tests, named `name`.
 #[cfg(test)]

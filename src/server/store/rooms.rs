@@ -17,12 +17,13 @@ struct RoomRow {
     id: RoomId,
     kind: String,
     name: String,
-    is_public: bool,
-    is_member: bool,
+    // 0 or 1: neither database's flags decode as `bool` through sqlx's `Any`.
+    is_public: i64,
+    is_member: i64,
     last_seq: i64,
     last_read_seq: i64,
     peer_username: Option<String>,
-    peer_blocked: bool,
+    peer_blocked: i64,
     msg_id: Option<i64>,
     sender_id: Option<UserId>,
     sender_name: Option<String>,
@@ -34,7 +35,8 @@ struct RoomRow {
 
 impl From<RoomRow> for RoomSummary {
     fn from(r: RoomRow) -> RoomSummary {
-        let last_message = match (r.is_member, r.msg_id, r.sender_id) {
+        let is_member = r.is_member == 1;
+        let last_message = match (is_member, r.msg_id, r.sender_id) {
             (true, Some(id), Some(sender_id)) => Some(Message {
                 id,
                 room_id: r.id,
@@ -56,12 +58,12 @@ impl From<RoomRow> for RoomSummary {
                 RoomKind::Group
             },
             name: r.name,
-            is_public: r.is_public,
-            is_member: r.is_member,
+            is_public: r.is_public == 1,
+            is_member,
             last_seq: r.last_seq,
             last_read_seq: r.last_read_seq,
             peer_username: r.peer_username,
-            peer_blocked: r.peer_blocked,
+            peer_blocked: r.peer_blocked == 1,
             last_message,
         }
     }
@@ -72,19 +74,19 @@ const ROOM_SELECT: &str = "
     SELECT r.id, r.kind, r.is_public, r.last_seq,
            CASE WHEN r.kind = 'direct' THEN COALESCE(
                (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
-                WHERE o.room_id = r.id AND o.user_id <> ?1), r.name)
+                WHERE o.room_id = r.id AND o.user_id <> $1), r.name)
            ELSE r.name END AS name,
-           EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
-               AS is_member,
+           CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = $1)
+               THEN 1 ELSE 0 END AS is_member,
            COALESCE((SELECT m.last_read_seq FROM members m
-                     WHERE m.room_id = r.id AND m.user_id = ?1), 0) AS last_read_seq,
+                     WHERE m.room_id = r.id AND m.user_id = $1), 0) AS last_read_seq,
            CASE WHEN r.kind = 'direct' THEN
                (SELECT u.username FROM members o JOIN users u ON u.id = o.user_id
-                WHERE o.room_id = r.id AND o.user_id <> ?1) END AS peer_username,
-           r.kind = 'direct' AND EXISTS (
+                WHERE o.room_id = r.id AND o.user_id <> $1) END AS peer_username,
+           CASE WHEN r.kind = 'direct' AND EXISTS (
                SELECT 1 FROM members o
-               JOIN blocks b ON b.blocked_id = o.user_id AND b.blocker_id = ?1
-               WHERE o.room_id = r.id AND o.user_id <> ?1) AS peer_blocked,
+               JOIN blocks b ON b.blocked_id = o.user_id AND b.blocker_id = $1
+               WHERE o.room_id = r.id AND o.user_id <> $1) THEN 1 ELSE 0 END AS peer_blocked,
            lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
            su.username AS sender_username,
            lm.client_msg_id, lm.body, lm.created_at
@@ -104,10 +106,10 @@ impl Store {
         let now = now_ms();
         let id: RoomId = sqlx::query_scalar(
             "INSERT INTO rooms (kind, name, is_public, created_by, created_at, last_active_at)
-             VALUES ('group', ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ('group', $1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
-        .bind(is_public)
+        .bind(i64::from(is_public))
         .bind(creator)
         .bind(now)
         .bind(now)
@@ -124,14 +126,14 @@ impl Store {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO rooms (kind, name, direct_key, created_by, created_at)
-             VALUES ('direct', '', ?, ?, ?) ON CONFLICT (direct_key) DO NOTHING",
+             VALUES ('direct', '', $1, $2, $3) ON CONFLICT (direct_key) DO NOTHING",
         )
         .bind(&key)
         .bind(a)
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        let id: RoomId = sqlx::query_scalar("SELECT id FROM rooms WHERE direct_key = ?")
+        let id: RoomId = sqlx::query_scalar("SELECT id FROM rooms WHERE direct_key = $1")
             .bind(&key)
             .fetch_one(&mut *tx)
             .await?;
@@ -144,12 +146,12 @@ impl Store {
     /// Adds `user` to a public group room.
     pub async fn join_public(&self, user: UserId, room: RoomId) -> Result<JoinOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let public: Option<bool> =
-            sqlx::query_scalar("SELECT is_public FROM rooms WHERE id = ? AND kind = 'group'")
+        let public: Option<i64> =
+            sqlx::query_scalar("SELECT is_public FROM rooms WHERE id = $1 AND kind = 'group'")
                 .bind(room)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if public != Some(true) {
+        if public != Some(1) {
             tx.rollback().await?;
             return Ok(JoinOutcome::NotAllowed);
         }
@@ -160,13 +162,15 @@ impl Store {
 
     /// Whether `user` is a member of `room`.
     pub async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?)",
+        let found: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
+                    THEN 1 ELSE 0 END",
         )
         .bind(room)
         .bind(user)
         .fetch_one(&self.pool)
-        .await?)
+        .await?;
+        Ok(found == 1)
     }
 
     /// The rooms `viewer` belongs to (most recently active first), then up to
@@ -178,9 +182,9 @@ impl Store {
     ) -> Result<Vec<RoomSummary>, StoreError> {
         let sql = format!(
             "{ROOM_SELECT}
-             WHERE r.id IN (SELECT room_id FROM members WHERE user_id = ?1)
+             WHERE r.id IN (SELECT room_id FROM members WHERE user_id = $1)
                -- A direct room shows in the other person's list once it has a message.
-               AND (r.kind = 'group' OR r.last_seq > 0 OR r.created_by = ?1)
+               AND (r.kind = 'group' OR r.last_seq > 0 OR r.created_by = $1)
              ORDER BY r.last_active_at DESC, r.id DESC"
         );
         let mut rooms: Vec<RoomSummary> = sqlx::query_as::<_, RoomRow>(&sql)
@@ -205,12 +209,12 @@ impl Store {
         let sql = format!(
             "{ROOM_SELECT}
              WHERE r.kind = 'group' AND r.is_public = 1
-               AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1)
-               AND (?2 IS NULL OR (r.last_active_at, r.id) <
+               AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = $1)
+               AND ($2 IS NULL OR (r.last_active_at, r.id) <
                     (SELECT a.last_active_at, a.id FROM rooms a
-                     WHERE a.id = ?2 AND a.kind = 'group' AND a.is_public = 1))
+                     WHERE a.id = $2 AND a.kind = 'group' AND a.is_public = 1))
              ORDER BY r.last_active_at DESC, r.id DESC
-             LIMIT ?3"
+             LIMIT $3"
         );
         let rows = sqlx::query_as::<_, RoomRow>(&sql)
             .bind(viewer)
@@ -227,7 +231,7 @@ impl Store {
         viewer: UserId,
         room: RoomId,
     ) -> Result<Option<RoomSummary>, StoreError> {
-        let sql = format!("{ROOM_SELECT} WHERE r.id = ?2");
+        let sql = format!("{ROOM_SELECT} WHERE r.id = $2");
         let row = sqlx::query_as::<_, RoomRow>(&sql)
             .bind(viewer)
             .bind(room)
@@ -259,9 +263,11 @@ impl Store {
         let _gate = self.gate().await;
         Ok(sqlx::query_scalar(
             "UPDATE members
-             SET last_read_seq = MAX(last_read_seq,
-                                     MIN(?3, (SELECT last_seq FROM rooms WHERE id = ?1)))
-             WHERE room_id = ?1 AND user_id = ?2
+             SET last_read_seq = CASE WHEN capped.seq > last_read_seq THEN capped.seq
+                                      ELSE last_read_seq END
+             FROM (SELECT CASE WHEN $3 < r.last_seq THEN $3 ELSE r.last_seq END AS seq
+                   FROM rooms r WHERE r.id = $1) AS capped
+             WHERE room_id = $1 AND user_id = $2
              RETURNING last_read_seq",
         )
         .bind(room)
@@ -275,7 +281,7 @@ impl Store {
     pub async fn read_state(&self, room: RoomId, user: UserId) -> Result<ReadState, StoreError> {
         let rows: Vec<(UserId, Seq, String)> = sqlx::query_as(
             "SELECT m.user_id, m.last_read_seq, r.kind
-             FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ?",
+             FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $1",
         )
         .bind(room)
         .fetch_all(&self.pool)
@@ -290,12 +296,12 @@ impl Store {
 }
 
 pub(super) async fn add_member(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     room: RoomId,
     user: UserId,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)
+        "INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING",
     )
     .bind(room)
@@ -310,10 +316,15 @@ pub(super) async fn add_member(
 mod tests {
     use super::*;
     use crate::server::store::test_user;
+    use crate::server::store::testing::on_both_backends;
 
-    #[sqlx::test(migrations = false)]
-    async fn a_direct_room_opened_twice_is_the_same_room(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    on_both_backends!(
+        a_direct_room_opened_twice_is_the_same_room,
+        private_rooms_stay_hidden_and_public_ones_are_joined,
+        public_rooms_are_paged_by_activity_and_capped
+    );
+
+    async fn a_direct_room_opened_twice_is_the_same_room(store: Store) {
         let (a, b) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,
@@ -330,9 +341,7 @@ mod tests {
         assert_eq!(seen_by_a.kind, RoomKind::Direct);
     }
 
-    #[sqlx::test(migrations = false)]
-    async fn private_rooms_stay_hidden_and_public_ones_are_joined(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    async fn private_rooms_stay_hidden_and_public_ones_are_joined(store: Store) {
         let (a, b) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,
@@ -352,9 +361,7 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = false)]
-    async fn public_rooms_are_paged_by_activity_and_capped(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    async fn public_rooms_are_paged_by_activity_and_capped(store: Store) {
         let (a, b) = (
             test_user(&store, "ann").await,
             test_user(&store, "ben").await,

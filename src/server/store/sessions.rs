@@ -25,7 +25,7 @@ impl Store {
         let _gate = self.gate().await;
         Ok(sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-             VALUES (?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(token_hash)
         .bind(user_id)
@@ -41,7 +41,7 @@ impl Store {
             "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name,
                     s.expires_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now_ms())
@@ -54,7 +54,7 @@ impl Store {
     pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
         let _gate = self.gate().await;
         let done =
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL")
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR revoked_at IS NOT NULL")
                 .bind(now_ms())
                 .execute(&self.pool)
                 .await?;
@@ -64,7 +64,7 @@ impl Store {
     /// Revokes a session; later look-ups of its token find nothing.
     pub async fn revoke_session(&self, session_id: i64) -> Result<(), StoreError> {
         let _gate = self.gate().await;
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(session_id)
             .execute(&self.pool)
@@ -76,11 +76,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::testing::on_both_backends;
     use crate::server::store::NewUser;
 
-    #[sqlx::test(migrations = false)]
-    async fn revoked_and_expired_sessions_find_nobody(pool: sqlx::SqlitePool) {
-        let store = Store::from_pool(pool).await.expect("store");
+    on_both_backends!(revoked_and_expired_sessions_find_nobody);
+
+    async fn revoked_and_expired_sessions_find_nobody(store: Store) {
         let user = store
             .create_user(NewUser {
                 username: "bob",

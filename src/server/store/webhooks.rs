@@ -2,9 +2,10 @@
 //! change it reports, with its id and body fixed then, so a restart, a crash or a retry
 //! never loses one or changes what is sent. `server::webhooks` delivers them.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{now_ms, Store, StoreError};
+use super::backend::Col;
+use super::{now_ms, Backend, Store, StoreError};
 use crate::protocol::{RoomId, Seq, UserId};
 
 /// An event a host hears of. The payload is thin: ids and `seq`, never a body.
@@ -45,12 +46,15 @@ pub struct OutboxBacklog {
 }
 
 /// The SQL of a new event's id: `evt_` and 24 random hex digits.
-const EVENT_ID: &str = "'evt_' || lower(hex(randomblob(12)))";
+fn event_id(backend: Backend) -> String {
+    backend.random_id("evt_")
+}
 
 /// Queues one event for `host`, inside the caller's transaction, when the host has a
 /// receiver (`hooked`: the hosts with a `webhook_url`).
 pub(super) async fn enqueue(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     hooked: &[String],
     host: &str,
     event: &Event<'_>,
@@ -74,9 +78,10 @@ pub(super) async fn enqueue(
         ),
     };
     let body = serde_json::json!({ "type": kind, "created_at": now, "data": data }).to_string();
+    let event_id = event_id(backend);
     sqlx::query(&format!(
         "INSERT INTO webhook_outbox (host, event_id, body, created_at, next_attempt_at)
-         VALUES (?, {EVENT_ID}, ?, ?, ?)"
+         VALUES ($1, {event_id}, $2, $3, $4)"
     ))
     .bind(host)
     .bind(body)
@@ -91,7 +96,8 @@ pub(super) async fn enqueue(
 /// in the batch's transaction: one statement, whatever the batch (`(room, seq, id,
 /// sender)` of each new message).
 pub(super) async fn enqueue_messages(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     hooked: &[String],
     stored: &[(RoomId, Seq, i64, UserId)],
 ) -> Result<(), StoreError> {
@@ -101,19 +107,31 @@ pub(super) async fn enqueue_messages(
     let encode = |e: serde_json::Error| StoreError::Db(sqlx::Error::Encode(Box::new(e)));
     let rows = serde_json::to_string(stored).map_err(encode)?;
     let hosts = serde_json::to_string(hooked).map_err(encode)?;
+    let event_id = event_id(backend);
+    let object = backend.json_object();
+    let body = backend.json_text(&format!(
+        "{object}('type', 'message.created', 'created_at', $1, 'data',
+            {object}('room_key', hr.key, 'room_id', hr.room_id,
+                     'seq', m.seq, 'message_id', m.id, 'from', NULLIF(hu.sub, '')))"
+    ));
+    let new = backend.tuple_rows(
+        "$2",
+        &[
+            Col::Int("room_id"),
+            Col::Int("seq"),
+            Col::Int("id"),
+            Col::Int("sender"),
+        ],
+    );
+    let hosts_in = backend.text_rows("$3");
     sqlx::query(&format!(
         "INSERT INTO webhook_outbox (host, event_id, body, created_at, next_attempt_at)
-         SELECT hr.host, {EVENT_ID},
-                json_object('type', 'message.created', 'created_at', ?1, 'data',
-                    json_object('room_key', hr.key, 'room_id', hr.room_id,
-                                'seq', m.value ->> 1, 'message_id', m.value ->> 2,
-                                'from', NULLIF(hu.sub, ''))),
-                ?1, ?1
-         FROM json_each(?2) m
-         JOIN host_rooms hr ON hr.room_id = m.value ->> 0
-         LEFT JOIN host_users hu ON hu.user_id = m.value ->> 3 AND hu.host = hr.host
-         WHERE hr.host IN (SELECT value FROM json_each(?3))
-         ORDER BY m.key"
+         SELECT hr.host, {event_id}, {body}, $1, $1
+         FROM {new} m
+         JOIN host_rooms hr ON hr.room_id = m.room_id
+         LEFT JOIN host_users hu ON hu.user_id = m.sender AND hu.host = hr.host
+         WHERE hr.host IN {hosts_in}
+         ORDER BY m.room_id, m.seq"
     ))
     .bind(now_ms())
     .bind(rows)
@@ -132,12 +150,13 @@ impl Store {
     ) -> Result<Vec<Delivery>, StoreError> {
         let hosts = serde_json::to_string(live)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
-        Ok(sqlx::query_as::<_, Delivery>(
+        let hosts_in = self.backend.text_rows("$2");
+        Ok(sqlx::query_as::<_, Delivery>(&format!(
             "SELECT id, host, event_id, body, attempts FROM webhook_outbox
-             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-               AND host IN (SELECT value FROM json_each(?))
-             ORDER BY next_attempt_at, id LIMIT ?",
-        )
+             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+               AND host IN {hosts_in}
+             ORDER BY next_attempt_at, id LIMIT $3"
+        ))
         .bind(now_ms())
         .bind(hosts)
         .bind(limit)
@@ -149,11 +168,11 @@ impl Store {
     pub async fn next_webhook_at(&self, live: &[String]) -> Result<Option<i64>, StoreError> {
         let hosts = serde_json::to_string(live)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
-        Ok(sqlx::query_scalar(
+        let hosts_in = self.backend.text_rows("$1");
+        Ok(sqlx::query_scalar(&format!(
             "SELECT MIN(next_attempt_at) FROM webhook_outbox
-             WHERE delivered_at IS NULL AND failed_at IS NULL
-               AND host IN (SELECT value FROM json_each(?))",
-        )
+             WHERE delivered_at IS NULL AND failed_at IS NULL AND host IN {hosts_in}"
+        ))
         .bind(hosts)
         .fetch_one(&self.pool)
         .await?)
@@ -174,11 +193,11 @@ impl Store {
             Attempt::GiveUp => (None, Some(now), now),
         };
         sqlx::query(
-            "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = ?,
-                    delivered_at = ?, failed_at = ?, next_attempt_at = ?
-             WHERE id = ?",
+            "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $1,
+                    delivered_at = $2, failed_at = $3, next_attempt_at = $4
+             WHERE id = $5",
         )
-        .bind(status)
+        .bind(status.map(i64::from))
         .bind(delivered)
         .bind(failed)
         .bind(next)
@@ -192,7 +211,7 @@ impl Store {
     pub async fn disable_webhooks(&self, host: &str, url: &str) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         sqlx::query(
-            "INSERT INTO webhook_disabled (host, url, disabled_at) VALUES (?, ?, ?)
+            "INSERT INTO webhook_disabled (host, url, disabled_at) VALUES ($1, $2, $3)
              ON CONFLICT (host) DO UPDATE SET url = excluded.url,
                                               disabled_at = excluded.disabled_at",
         )
@@ -214,7 +233,7 @@ impl Store {
     /// Enables a host's deliveries again (its URL changed).
     pub async fn enable_webhooks(&self, host: &str) -> Result<(), StoreError> {
         let _gate = self.gate().await;
-        sqlx::query("DELETE FROM webhook_disabled WHERE host = ?")
+        sqlx::query("DELETE FROM webhook_disabled WHERE host = $1")
             .bind(host)
             .execute(&self.pool)
             .await?;
@@ -225,9 +244,10 @@ impl Store {
     pub async fn webhook_backlog(&self) -> Result<Vec<OutboxBacklog>, StoreError> {
         Ok(sqlx::query_as::<_, OutboxBacklog>(
             "SELECT host,
-                    SUM(delivered_at IS NULL AND failed_at IS NULL) AS pending,
-                    SUM(failed_at IS NOT NULL) AS failed,
-                    COALESCE(? - MIN(CASE WHEN delivered_at IS NULL AND failed_at IS NULL
+                    SUM(CASE WHEN delivered_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END)
+                        AS pending,
+                    SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS failed,
+                    COALESCE($1 - MIN(CASE WHEN delivered_at IS NULL AND failed_at IS NULL
                                           THEN created_at END), 0) AS oldest_ms
              FROM webhook_outbox GROUP BY host ORDER BY host",
         )
@@ -251,7 +271,7 @@ impl Store {
     /// Deletes deliveries done more than `keep_ms` ago. Returns how many went.
     pub async fn purge_webhooks(&self, keep_ms: i64) -> Result<u64, StoreError> {
         let _gate = self.gate().await;
-        let done = sqlx::query("DELETE FROM webhook_outbox WHERE delivered_at < ?")
+        let done = sqlx::query("DELETE FROM webhook_outbox WHERE delivered_at < $1")
             .bind(now_ms() - keep_ms)
             .execute(&self.pool)
             .await?;

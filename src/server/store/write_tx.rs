@@ -1,6 +1,6 @@
 //! The write transaction every multi-statement write runs in.
 //!
-//! It takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads,
+//! On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads,
 //! then writes, fails outright (SQLITE_BUSY, no waiting) when another writer committed in
 //! between; an immediate one waits its turn, up to `busy_timeout_secs`.
 //!
@@ -11,17 +11,21 @@
 //! transaction depth") and writes never resume. Here, a transaction that ends without
 //! `COMMIT` or `ROLLBACK` succeeding closes its connection instead of returning it to the
 //! pool; closing rolls back whatever SQLite still holds. `tests/faults.rs` fills a real disk.
+//!
+//! On PostgreSQL it is a plain `BEGIN` (read committed): the statements that need a row to
+//! stay put take its lock (`FOR UPDATE`, or the `UPDATE` itself), so writers on several
+//! nodes queue on the rows they share and nothing else.
 
 use std::ops::{Deref, DerefMut};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Any, AnyConnection, AnyPool};
 use tokio::sync::OwnedMutexGuard;
 
-use super::StoreError;
+use super::{Backend, StoreError};
 
 pub struct WriteTx {
-    conn: PoolConnection<Sqlite>,
+    conn: PoolConnection<Any>,
     /// Whether the transaction ended cleanly (committed or rolled back).
     ended: bool,
     /// The store's write gate, held until the transaction ends (see `Store::gate`).
@@ -29,14 +33,15 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    /// Passes the write gate, takes a connection from the pool and begins an immediate
-    /// transaction on it.
+    /// Passes the write gate, takes a connection from the pool and begins a transaction on
+    /// it (an immediate one on SQLite).
     pub async fn begin(
-        pool: &SqlitePool,
+        pool: &AnyPool,
+        backend: Backend,
         gate: OwnedMutexGuard<()>,
     ) -> Result<WriteTx, StoreError> {
         let mut conn = pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        sqlx::query(backend.begin()).execute(&mut *conn).await?;
         Ok(WriteTx {
             conn,
             ended: false,
@@ -59,15 +64,15 @@ impl WriteTx {
 }
 
 impl Deref for WriteTx {
-    type Target = SqliteConnection;
+    type Target = AnyConnection;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &AnyConnection {
         &self.conn
     }
 }
 
 impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.conn
     }
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# PostgreSQL 15 and Redis 7 from Debian's packages, for the tests and the local cluster:
+# each in a folder of its own under $PARLOR_SERVICES (default target/services), on
+# 127.0.0.1, started by this script (PostgreSQL as Debian's `postgres` user when run as
+# root, since it refuses to run as root).
+#
+#   eval "$(scripts/services.sh start)"   starts both (if not running) and prints the exports
+#   scripts/services.sh stop              stops both (PostgreSQL with -m fast)
+#   scripts/services.sh env               prints the exports only
+#
+# The exports: PARLOR_TEST_POSTGRES (a server where the user may create databases),
+# PARLOR_TEST_REDIS, and PARLOR_PG_CTL / PARLOR_PG_DATA / PARLOR_REDIS_PORT, with which the
+# fault tests stop and start the servers themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_BIN=/usr/lib/postgresql/15/bin
+ROOT="${PARLOR_SERVICES:-$PWD/target/services}"
+PG_PORT="${PARLOR_PG_PORT:-55432}"
+REDIS_PORT="${PARLOR_REDIS_PORT:-56379}"
+PG_DATA="$ROOT/pg"
+
+say() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
+
+# Commands PostgreSQL runs as its own user when we are root.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install() {
+  if [ -x "$PG_BIN/initdb" ] && command -v redis-server >/dev/null; then return; fi
+  say "installing Debian's postgresql and redis-server (the multi-node store and bus)"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server
+}
+
+exports() {
+  cat <<EOF
+export PARLOR_TEST_POSTGRES=postgres://parlor@127.0.0.1:$PG_PORT/postgres
+export PARLOR_TEST_REDIS=redis://127.0.0.1:$REDIS_PORT
+export PARLOR_PG_CTL="$PG_BIN/pg_ctl"
+export PARLOR_PG_DATA="$PG_DATA"
+export PARLOR_PG_PORT=$PG_PORT
+export PARLOR_REDIS_PORT=$REDIS_PORT
+export PARLOR_SERVICES="$ROOT"
+EOF
+}
+
+start_postgres() {
+  mkdir -p "$ROOT"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$ROOT"; chmod 755 "$ROOT"; fi
+  if [ ! -s "$PG_DATA/PG_VERSION" ]; then
+    say "creating a PostgreSQL cluster in $PG_DATA (UTF-8, locale C.UTF-8)"
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U parlor --encoding=UTF8 \
+      --locale=C.UTF-8 >/dev/null
+  fi
+  if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then return; fi
+  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -l "$ROOT/pg.log" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$ROOT \
+        -c max_connections=400 -c fsync=on" start >/dev/null
+}
+
+start_redis() {
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return; fi
+  say "starting Redis on 127.0.0.1:$REDIS_PORT"
+  mkdir -p "$ROOT/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$ROOT/redis" --daemonize yes --logfile "$ROOT/redis.log"
+  for _ in $(seq 50); do
+    if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return; fi
+    sleep 0.1
+  done
+  echo "error: Redis did not answer on port $REDIS_PORT (see $ROOT/redis.log)" >&2
+  exit 1
+}
+
+case "${1:-start}" in
+  start)
+    install
+    start_postgres
+    start_redis
+    exports
+    ;;
+  stop)
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    ;;
+  env)
+    exports
+    ;;
+  *)
+    echo "usage: $0 start|stop|env" >&2
+    exit 2
+    ;;
+esac
