@@ -66,7 +66,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
     use crate::server::{auth, context};
     let state = context::state()?;
     if let Some(session) = context::session(&state).await? {
-        auth::sign_out(&state.store, &state.hub, session.session_id).await?;
+        auth::sign_out(&state.store, &state.bus, session.session_id).await?;
     }
     context::clear_session_cookie(&state);
     leptos_axum::redirect("/signin");

@@ -60,7 +60,7 @@ pub async fn leave_room(room_id: RoomId) -> Result<(), ApiError> {
     if !state.store.leave(me.user_id, room_id).await? {
         return Err(ApiError::RoomNotFound);
     }
-    state.hub.remove_member(room_id, me.user_id);
+    state.bus.remove_member(room_id, me.user_id);
     leptos_axum::redirect("/");
     Ok(())
 }

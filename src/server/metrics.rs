@@ -89,6 +89,18 @@ pub struct Metrics {
     webhook_pending: Family<HostLabels, Gauge>,
     webhook_failed: Family<HostLabels, Gauge>,
     webhook_oldest: Family<HostLabels, Gauge>,
+    /// 1 while this node's bus subscription is live (0 without a bus, or while it is down).
+    pub bus_connected: Gauge,
+    /// Frames the bus could not publish (queue full, Redis unreachable); a stored row among
+    /// them reaches other nodes by reconciliation.
+    pub bus_publish_failures: Counter,
+    /// Gaps in a room's seqs seen on the bus (each later filled from the store).
+    pub bus_gaps: Counter,
+    /// Rows read from the store to fill gaps or catch up after a reconciliation.
+    pub bus_backfilled: Counter,
+    bus_reconciliations: Family<Label, Counter>,
+    /// Liveness probes that did not come back (each resubscribes).
+    pub bus_probes_missed: Counter,
 }
 
 impl Default for Metrics {
@@ -122,6 +134,12 @@ impl Metrics {
             webhook_pending: Family::default(),
             webhook_failed: Family::default(),
             webhook_oldest: Family::default(),
+            bus_connected: Gauge::default(),
+            bus_publish_failures: Counter::default(),
+            bus_gaps: Counter::default(),
+            bus_backfilled: Counter::default(),
+            bus_reconciliations: Family::default(),
+            bus_probes_missed: Counter::default(),
         };
         let r = &mut m.registry;
         r.register("messages_in", "send frames received", m.messages_in.clone());
@@ -199,6 +217,39 @@ impl Metrics {
             "age of the oldest pending webhook delivery, by host",
             m.webhook_oldest.clone(),
         );
+        r.register(
+            "bus_connected",
+            "1 while the bus subscription is live",
+            m.bus_connected.clone(),
+        );
+        r.register(
+            "bus_publish_failures",
+            "frames the bus could not publish",
+            m.bus_publish_failures.clone(),
+        );
+        r.register(
+            "bus_gaps",
+            "gaps in seqs seen on the bus",
+            m.bus_gaps.clone(),
+        );
+        r.register(
+            "bus_backfilled",
+            "rows read from the store to fill bus gaps",
+            m.bus_backfilled.clone(),
+        );
+        r.register(
+            "bus_reconciliations",
+            "reconciliations of watched rooms against the store, by reason",
+            m.bus_reconciliations.clone(),
+        );
+        r.register(
+            "bus_probes_missed",
+            "bus liveness probes that did not come back",
+            m.bus_probes_missed.clone(),
+        );
+        for reason in ["periodic", "resubscribed", "disconnected", "probe_missed"] {
+            drop(m.bus_reconciliations.get_or_create(&[("reason", reason)]));
+        }
         for reason in [
             ResetReason::EpochChanged,
             ResetReason::GapTooLarge,
@@ -243,6 +294,13 @@ impl Metrics {
         drop(self.webhook_pending.get_or_create(&labels));
         drop(self.webhook_failed.get_or_create(&labels));
         drop(self.webhook_oldest.get_or_create(&labels));
+    }
+
+    /// A reconciliation ran: `periodic`, `resubscribed`, `disconnected` or `probe_missed`.
+    pub fn reconciled(&self, reason: &'static str) {
+        self.bus_reconciliations
+            .get_or_create(&[("reason", reason)])
+            .inc();
     }
 
     /// A limit turned a request away.

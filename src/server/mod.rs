@@ -1,9 +1,11 @@
 //! The server half (feature `ssr`): config → store → writer → hub → router → serve.
 //!
 //! - [`config`]: `Leptos.toml` and `PARLOR_*` variables;
-//! - [`store`]: every SQL query (SQLite through sqlx);
+//! - [`store`]: every SQL query (SQLite or PostgreSQL through sqlx);
 //! - [`writer`]: the one task that commits messages in batches, then publishes them;
 //! - [`hub`]: per-room fan-out and presence in memory;
+//! - [`bus`]: with several nodes, what each hub hears from the others (Redis pub/sub), in
+//!   `seq` order with gaps filled from the store;
 //! - [`resume`]: what a `watch` from a cursor must replay, or why it cannot (no socket);
 //! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
@@ -17,6 +19,7 @@
 //! - [`http`]: the router, its middleware and graceful shutdown.
 
 pub mod auth;
+pub mod bus;
 pub mod client_ip;
 pub mod config;
 pub mod context;
@@ -39,6 +42,7 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::task::JoinHandle;
 
 use self::auth::{AccountLimiter, Passwords};
+use self::bus::Bus;
 use self::config::Config;
 use self::hub::Hub;
 use self::limits::UserLimiter;
@@ -57,6 +61,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot start the password threads: {0}")]
     Threads(std::io::Error),
+    #[error(transparent)]
+    Bus(#[from] bus::BusError),
 }
 
 /// Opens the store and starts the writer. The returned task ends once every clone of the
@@ -67,9 +73,10 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
     let hub = Arc::new(Hub::new(config.outbound_queue));
     let metrics = Arc::new(Metrics::new());
     let webhooks = Webhooks::start(&config, store.clone(), metrics.clone());
+    let bus = Bus::start(&config, store.clone(), hub.clone(), metrics.clone())?;
     let (writer, writer_task) = Writer::spawn(
         store.clone(),
-        hub.clone(),
+        bus.clone(),
         metrics.clone(),
         webhooks.clone(),
         config.commit_batch,
@@ -162,6 +169,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         config: Arc::new(config),
         store,
         hub,
+        bus,
         writer,
         webhooks,
         leptos,

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::auth::{AccountLimiter, Passwords};
+use super::bus::Bus;
 use super::config::Config;
 use super::hub::Hub;
 use super::limits::UserLimiter;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub hub: Arc<Hub>,
+    /// What this node tells the others (and hears from them); with one node, the hub.
+    pub bus: Bus,
     pub writer: Writer,
     /// Wakes the webhook delivery task after an event is written.
     pub webhooks: Webhooks,

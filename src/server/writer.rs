@@ -3,7 +3,8 @@
 //! With `synchronous=FULL` an fsync costs milliseconds, so one commit per message would cap a
 //! server at a few hundred messages per second. The writer takes every request waiting in its
 //! queue (up to `commit_batch`), stores them in one transaction, and only after the commit
-//! publishes the stored rows to the hub and answers each sender. An ack therefore always
+//! publishes the stored rows (to the hub, and through the bus to the other nodes) and
+//! answers each sender. An ack therefore always
 //! follows its commit; a failed commit answers the whole batch with `store_unavailable` and
 //! stores none of it.
 
@@ -13,7 +14,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::hub::Hub;
+use super::bus::Bus;
 use super::metrics::Metrics;
 use super::store::{SendOutcome, SendRequest, Store};
 use super::webhooks::Webhooks;
@@ -42,14 +43,14 @@ impl Writer {
     /// Starts the writer task.
     pub fn spawn(
         store: Store,
-        hub: Arc<Hub>,
+        bus: Bus,
         metrics: Arc<Metrics>,
         webhooks: Webhooks,
         commit_batch: usize,
     ) -> (Writer, JoinHandle<()>) {
         let batch = commit_batch.max(1);
         let (jobs, rx) = mpsc::channel(batch * 4);
-        let task = tokio::spawn(run(store, hub, metrics, webhooks, rx, batch));
+        let task = tokio::spawn(run(store, bus, metrics, webhooks, rx, batch));
         (Writer { jobs }, task)
     }
 
@@ -66,7 +67,7 @@ impl Writer {
 
 async fn run(
     store: Store,
-    hub: Arc<Hub>,
+    bus: Bus,
     metrics: Arc<Metrics>,
     webhooks: Webhooks,
     mut rx: mpsc::Receiver<Job>,
@@ -89,7 +90,7 @@ async fn run(
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     if let SendOutcome::Stored(message) = &outcome {
                         metrics.messages_stored.inc();
-                        hub.publish_message(message);
+                        bus.stored(message);
                     }
                     // The sender may have gone; its message is stored all the same.
                     let _ = reply.send(Ok(outcome));

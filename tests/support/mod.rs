@@ -6,6 +6,7 @@
     reason = "each test file uses a different part of the harness"
 )]
 
+pub mod cluster;
 pub mod host;
 
 use std::net::SocketAddr;

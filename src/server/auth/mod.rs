@@ -22,7 +22,7 @@ pub use password::Passwords;
 
 use crate::error::{ApiError, TokenError};
 use crate::model::Me;
-use crate::server::hub::Hub;
+use crate::server::bus::Bus;
 use crate::server::store::{now_ms, NewUser, SessionUser, Store, StoreError};
 
 /// A new session: the user and the token for their cookie.
@@ -213,10 +213,10 @@ pub fn new_secret() -> String {
     token::generate()
 }
 
-/// Revokes the session and closes its open sockets.
-pub async fn sign_out(store: &Store, hub: &Hub, session_id: i64) -> Result<(), ApiError> {
+/// Revokes the session and closes its open sockets, on every node.
+pub async fn sign_out(store: &Store, bus: &Bus, session_id: i64) -> Result<(), ApiError> {
     store.revoke_session(session_id).await?;
-    hub.end_session(session_id);
+    bus.end_session(session_id);
     Ok(())
 }
 

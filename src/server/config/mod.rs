@@ -68,7 +68,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The header `trusted_proxies` write: `x-forwarded-for` or `forwarded`.
     pub forwarded_header: ForwardedHeader,
-    /// SQLite database URL; the file and its directory are created when missing.
+    /// The store: `sqlite://path` (the file and its directory are created when missing) or
+    /// `postgres://…` (the shared store of several nodes).
     pub database_url: String,
     /// `synchronous` pragma: `FULL` or `NORMAL`.
     pub synchronous: Synchronous,
@@ -152,6 +153,25 @@ pub struct Config {
     pub webhook_timeout_ms: u64,
     /// Attempts per webhook event before it is given up (and counted as failed).
     pub webhook_max_attempts: u32,
+    /// The bus between nodes, `redis://host:port/`; empty: one node, no bus. Several nodes
+    /// need PostgreSQL as their store (docs/scaling.md).
+    pub redis_url: String,
+    /// This node's name on the bus, in logs and metrics; empty: a random one at each start.
+    pub node_id: String,
+    /// The prefix of every Redis channel, so that deployments can share one Redis.
+    pub bus_prefix: String,
+    /// Milliseconds a node waits for a missing `seq` from the bus (a straggler) before it
+    /// reads the gap from the store.
+    pub bus_gap_wait_ms: u64,
+    /// Milliseconds between reconciliations: each watched room's `last_seq` in the store
+    /// against what the node delivered (it catches a lost last message of a quiet room).
+    pub bus_reconcile_ms: u64,
+    /// Milliseconds between liveness probes: a node publishes one to itself, and one not
+    /// back within three periods makes it resubscribe and reconcile.
+    pub bus_probe_ms: u64,
+    /// Milliseconds between a node's presence refreshes on the bus; the users of a node
+    /// not heard from for three of them leave presence (a node that died).
+    pub presence_refresh_ms: u64,
     /// `allowed_origins` and every host's `frame_origins`: the origins `/ws` accepts
     /// besides its own. Derived when loaded.
     #[serde(skip)]
@@ -201,6 +221,13 @@ impl Default for Config {
             embed_session_hours: 12,
             webhook_timeout_ms: 10_000,
             webhook_max_attempts: 20,
+            redis_url: String::new(),
+            node_id: String::new(),
+            bus_prefix: "parlor:".into(),
+            bus_gap_wait_ms: 100,
+            bus_reconcile_ms: 1_000,
+            bus_probe_ms: 1_000,
+            presence_refresh_ms: 5_000,
             socket_origins: Vec::new(),
         }
     }

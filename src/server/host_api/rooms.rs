@@ -130,7 +130,7 @@ pub async fn remove_member(
     let sub = user_id(&sub)?;
     let removed = state.store.remove_host_member(&host.id, &room, sub).await?;
     if let Some(user) = removed {
-        state.hub.remove_member(room.room_id, user);
+        state.bus.remove_member(room.room_id, user);
         state.webhooks.wake();
     }
     Ok(Json(serde_json::json!({ "removed": removed.is_some() })))

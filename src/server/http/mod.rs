@@ -155,8 +155,11 @@ async fn files_and_pages(uri: Uri, state: State<AppState>, request: Request) -> 
     .await
 }
 
-/// `GET /readyz`: 200 when the store answers.
+/// `GET /readyz`: 200 when the store answers and, with several nodes, the bus is live.
 async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.bus.ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "bus unavailable").into_response();
+    }
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {

@@ -20,8 +20,9 @@
 //! - **Presence is per user, not per socket.** A user with two tabs in a room is one entry,
 //!   announced when the first tab enters and removed when the last one leaves.
 //!
-//! A cross-node bus would call [`Hub::publish_message`] with rows stored by other nodes; nothing
-//! else changes.
+//! With several nodes, `server::bus` calls [`Hub::publish_message`] with the rows other nodes
+//! stored (in `seq` order, gaps filled), and hands over the presence of other nodes
+//! ([`Hub::set_remote_presence`]); the hub itself knows no node but its own.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,6 +144,10 @@ struct State {
     rooms: HashMap<RoomId, Room>,
     /// Open connections per user, so the per-user limit is checked without a scan.
     per_user: HashMap<UserId, usize>,
+    /// Who is present through other nodes, per room this node watches (see `presence`).
+    remote: HashMap<RoomId, HashMap<Arc<str>, presence::Remote>>,
+    /// Told each room whose presence changed here, when a bus carries it to other nodes.
+    feed: Option<mpsc::UnboundedSender<RoomId>>,
 }
 
 /// Per-room fan-out and presence. Shared as `Arc<Hub>`.
@@ -208,6 +213,14 @@ impl Hub {
             .values()
             .filter(|r| !r.watchers.is_empty())
             .count()
+    }
+
+    /// Whether at least one connection here watches `room`.
+    pub fn is_watched(&self, room: RoomId) -> bool {
+        self.lock()
+            .rooms
+            .get(&room)
+            .is_some_and(|r| !r.watchers.is_empty())
     }
 
     /// Removes a connection from every room, announcing presence changes.
@@ -309,7 +322,7 @@ impl Hub {
             .or_insert((user.display_name, 0));
         slot.1 += 1;
         if slot.1 == 1 {
-            broadcast_presence(&mut state, room);
+            presence::local_changed(&mut state, room);
         }
         true
     }
@@ -460,48 +473,6 @@ fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
     }
 }
 
-fn leave_presence(state: &mut State, room: RoomId, user: UserId) {
-    let Some(r) = state.rooms.get_mut(&room) else {
-        return;
-    };
-    let Some(slot) = r.present.get_mut(&user) else {
-        return;
-    };
-    slot.1 -= 1;
-    if slot.1 == 0 {
-        r.present.remove(&user);
-        broadcast_presence(state, room);
-    }
-}
-
-fn presence_frame(state: &State, room: RoomId) -> Delivery {
-    let online = state
-        .rooms
-        .get(&room)
-        .map(|r| {
-            r.present
-                .iter()
-                .map(|(id, (name, _))| PresenceUser {
-                    user_id: *id,
-                    display_name: name.clone(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Delivery::outside_sequence(
-        room,
-        &ServerFrame::Presence {
-            room_id: room,
-            online,
-        },
-    )
-}
-
-fn broadcast_presence(state: &mut State, room: RoomId) {
-    let frame = presence_frame(state, room);
-    deliver_room(state, frame);
-}
-
 fn deliver_room(state: &mut State, delivery: Delivery) {
     let State { conns, rooms, .. } = state;
     let Some(room) = rooms.get(&delivery.room_id) else {
@@ -520,5 +491,8 @@ fn deliver_to(state: &mut State, id: ConnId, delivery: Delivery) {
     }
 }
 
+mod presence;
 #[cfg(test)]
 mod tests;
+
+use presence::{leave_presence, presence_frame};

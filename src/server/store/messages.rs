@@ -207,6 +207,20 @@ impl Store {
         Ok(rows.into_iter().map(Message::from).collect())
     }
 
+    /// The `last_seq` of each of these rooms that exists (one query, for the bus's
+    /// reconciliation).
+    pub async fn last_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Seq)>, StoreError> {
+        let ids = serde_json::to_string(rooms)
+            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let ids_in = self.backend.int_rows("$1");
+        Ok(sqlx::query_as(&format!(
+            "SELECT id, last_seq FROM rooms WHERE id IN {ids_in}"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The `seq` of a room's newest message (0 when empty).
     pub async fn last_seq(&self, room: RoomId) -> Result<Seq, StoreError> {
         Ok(

@@ -53,6 +53,11 @@ impl Connection {
         let RoomCursor { room_id, after_seq } = cursor;
         self.state.hub.watch(self.reg.id, room_id);
         self.sent.insert(room_id, after_seq);
+        // With several nodes: the bus delivers this room from where the store stands now,
+        // which the catch-up below reads past.
+        if let Err(e) = self.state.bus.track(room_id).await {
+            return self.store_failed(sink, room_id, &e).await;
+        }
         let store = &self.state.store;
         let limit = self.state.config.resume_limit;
         let decided = resume::catch_up(store, self.user.user_id, cursor, same_epoch, limit).await;

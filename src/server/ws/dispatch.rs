@@ -141,7 +141,7 @@ impl Connection {
             user_id: self.user.user_id,
             display_name: self.user.display_name.clone(),
         };
-        self.state.hub.publish_ephemeral(room_id, &frame);
+        self.state.bus.ephemeral(room_id, &frame);
     }
 
     /// Charges `cost` frames to the user's `frames_per_second`. Over it, the frame is refused:

@@ -64,8 +64,8 @@ impl Connection {
                         seq,
                     };
                     let direct = self.direct.contains(&room_id);
-                    let hub = &self.state.hub;
-                    hub.publish_read_marker(room_id, self.user.user_id, direct, &frame);
+                    let bus = &self.state.bus;
+                    bus.read_marker(room_id, self.user.user_id, direct, &frame);
                 }
                 Ok(None) => {
                     refused.push((ErrorCode::NotMember, "not a member of this room", room_id))
