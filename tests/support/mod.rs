@@ -630,6 +630,27 @@ impl Socket {
         }
     }
 
+    /// The next frame or close within `wait`; `None` when nothing came (no panic, for tests
+    /// that ride out faults).
+    pub async fn recv_for(&mut self, wait: Duration) -> Option<Incoming> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            return Some(match message {
+                Some(Ok(WsMessage::Text(text))) => match serde_json::from_str(text.as_str()) {
+                    Ok(frame) => Incoming::Frame(frame),
+                    Err(_) => continue,
+                },
+                Some(Ok(WsMessage::Close(Some(frame)))) => Incoming::Closed(frame.code.into()),
+                Some(Ok(WsMessage::Close(None))) | None => Incoming::Closed(1005),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => Incoming::Closed(1006),
+            });
+        }
+    }
+
     /// Every text frame that arrives within `wait` (for checking what did not arrive).
     pub async fn frames_for(&mut self, wait: Duration) -> Vec<ServerFrame> {
         let deadline = tokio::time::Instant::now() + wait;
