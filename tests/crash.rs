@@ -5,6 +5,7 @@
 //! - messages never acked (abandoned by their writer) are stored at most once;
 //! - every connected reader ends with exactly the stored sequence.
 //!
+//! Each seed runs on both stores, SQLite and PostgreSQL (`--store sqlite|postgres|both`).
 //! Run it with a seed and a size (CI runs a few small seeds through `cargo test`):
 //! `cargo test --features ssr --test crash -- --seeds 1-20 --size 2000 --crashes 3`
 
@@ -31,6 +32,7 @@ struct Args {
     seeds: Vec<u64>,
     size: usize,
     crashes: usize,
+    stores: Vec<&'static str>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         seeds: vec![1, 2, 3],
         size: 300,
         crashes: 2,
+        stores: vec!["sqlite", "postgres"],
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +63,14 @@ fn parse_args() -> Result<Args, String> {
             }
             "--size" => args.size = value.parse().map_err(|_| "bad size")?,
             "--crashes" => args.crashes = value.parse().map_err(|_| "bad crash count")?,
+            "--store" => {
+                args.stores = match value.as_str() {
+                    "sqlite" => vec!["sqlite"],
+                    "postgres" => vec!["postgres"],
+                    "both" => vec!["sqlite", "postgres"],
+                    _ => return Err("--store is sqlite, postgres or both".into()),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -89,16 +100,13 @@ struct Server {
     addr: SocketAddr,
 }
 
-async fn spawn_server(dir: &Path) -> Server {
+async fn spawn_server(dir: &Path, database_url: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_parlor"))
         .current_dir(dir)
         .env("PARLOR_LISTEN", "127.0.0.1:0")
         .env("PARLOR_METRICS_LISTEN", "")
         .env("PARLOR_SIGN_UPS_PER_HOUR", "1000000")
-        .env(
-            "PARLOR_DATABASE_URL",
-            format!("sqlite://{}", dir.join("parlor.db").display()),
-        )
+        .env("PARLOR_DATABASE_URL", database_url)
         .env("PARLOR_RESUME_LIMIT", "1000000")
         .env("PARLOR_MESSAGES_PER_SECOND", "1000000")
         .env("PARLOR_MESSAGE_BURST", "1000000")
@@ -290,11 +298,15 @@ struct Outcome {
     violations: Vec<String>,
 }
 
-async fn run_seed(seed: u64, size: usize, crashes: usize) -> Outcome {
+async fn run_seed(seed: u64, size: usize, crashes: usize, store: &str) -> Outcome {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir: PathBuf = tmp.path().to_owned();
+    let url = match store {
+        "postgres" => support::cluster::postgres_database().await,
+        _ => format!("sqlite://{}", dir.join("parlor.db").display()),
+    };
     let mut rng = Rng::new(seed);
-    let mut server = spawn_server(&dir).await;
+    let mut server = spawn_server(&dir, &url).await;
     let (addr_tx, addr_rx) = watch::channel(Some(server.addr));
 
     // The people and rooms, made through the real sign-up and room calls.
@@ -367,7 +379,7 @@ async fn run_seed(seed: u64, size: usize, crashes: usize) -> Outcome {
         let _ = server.child.wait().await;
         addr_tx.send_replace(None);
         tokio::time::sleep(Duration::from_millis(rng.below(150))).await;
-        server = spawn_server(&dir).await;
+        server = spawn_server(&dir, &url).await;
         addr_tx.send_replace(Some(server.addr));
     }
     for w in writers {
@@ -378,14 +390,13 @@ async fn run_seed(seed: u64, size: usize, crashes: usize) -> Outcome {
     }
 
     // What the store holds, checked against every ack and every reader.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("parlor.db").display()))
-        .await
-        .expect("db");
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.expect("db");
     let mut violations = Vec::new();
     let mut max_seq = BTreeMap::new();
     for &room in &rooms {
         let seqs: Vec<i64> =
-            sqlx::query_scalar("SELECT seq FROM messages WHERE room_id = ? ORDER BY seq")
+            sqlx::query_scalar("SELECT seq FROM messages WHERE room_id = $1 ORDER BY seq")
                 .bind(room)
                 .fetch_all(&db)
                 .await
@@ -457,16 +468,20 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("crash: {e}\nusage: crash [--seeds 1-20|1,5,9] [--size N] [--crashes N]");
+            eprintln!("crash: {e}\nusage: crash [--seeds 1-20|1,5,9] [--size N] [--crashes N] [--store sqlite|postgres|both]");
             return ExitCode::FAILURE;
         }
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    println!("| seed | crashes | acked | abandoned (stored) | rows | result |");
-    println!("|---:|---:|---:|---:|---:|---|");
+    println!("| store | seed | crashes | acked | abandoned (stored) | rows | result |");
+    println!("|---|---:|---:|---:|---:|---:|---|");
     let mut failed = false;
-    for &seed in &args.seeds {
-        let out = runtime.block_on(run_seed(seed, args.size, args.crashes));
+    for (store, &seed) in args
+        .stores
+        .iter()
+        .flat_map(|store| args.seeds.iter().map(move |seed| (store, seed)))
+    {
+        let out = runtime.block_on(run_seed(seed, args.size, args.crashes, store));
         let result = if out.violations.is_empty() {
             "ok".to_owned()
         } else {
@@ -474,7 +489,7 @@ fn main() -> ExitCode {
         };
         failed |= !out.violations.is_empty();
         println!(
-            "| {seed} | {} | {} | {} ({}) | {} | {result} |",
+            "| {store} | {seed} | {} | {} | {} ({}) | {} | {result} |",
             args.crashes, out.acked, out.abandoned, out.abandoned_stored, out.rows
         );
     }
