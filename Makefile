@@ -1,5 +1,5 @@
 # The two commands (see README.md). Each installs what is missing first.
-.PHONY: run test qa-host
+.PHONY: run test qa-host cluster
 
 # Build and serve Parlor on http://127.0.0.1:3000 with SQLite under ./data/.
 run:
@@ -13,3 +13,7 @@ test:
 # (examples/qa_host/README.md). Ctrl-C stops both.
 qa-host:
 	scripts/qa_host.sh
+
+# Two nodes on PostgreSQL and Redis behind nginx on http://127.0.0.1:3000 (docs/scaling.md).
+cluster:
+	scripts/cluster.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmark: Parlor (FULL and NORMAL), a naive axum broadcaster, Node ws and
-# Socket.IO, driven in turn by the same load generator on this machine. Prints Markdown
+# Runs the benchmark: Parlor (SQLite FULL and NORMAL, PostgreSQL on one node, two nodes on
+# PostgreSQL + Redis), a naive axum broadcaster, Node ws and Socket.IO, driven in turn by
+# the same load generator on this machine. Prints Markdown
 # tables and writes target/bench/results.json. See docs/benchmarks.md.
 #
 #   scripts/bench.sh            release builds, full scenarios (a few minutes)
@@ -15,6 +16,9 @@ if [ ! -d bench/peers/node_modules/socket.io ] || [ bench/peers/package-lock.jso
   echo "[bench] installing the Node peers (ws, socket.io) into bench/peers"
   (cd bench/peers && npm ci --no-audit --no-fund)
 fi
+
+# PostgreSQL and Redis for the PostgreSQL and two-node runs (left running).
+eval "$(scripts/services.sh start)"
 
 profile=release
 flags=(--release)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# PostgreSQL 15 and Redis 7 from Debian's packages, for the tests and the local cluster:
+# PostgreSQL 15 and Redis 7 from Debian's packages (and nginx, which tests/proxy.rs and
+# scripts/cluster.sh run themselves), for the tests and the local cluster:
 # each in a folder of its own under $PARLOR_SERVICES (default target/services), on
 # 127.0.0.1, started by this script (PostgreSQL as Debian's `postgres` user when run as
 # root, since it refuses to run as root).
@@ -28,12 +29,14 @@ as_pg() {
 }
 
 install() {
-  if [ -x "$PG_BIN/initdb" ] && command -v redis-server >/dev/null; then return; fi
-  say "installing Debian's postgresql and redis-server (the multi-node store and bus)"
+  if [ -x "$PG_BIN/initdb" ] && command -v redis-server >/dev/null && command -v nginx >/dev/null; then
+    return
+  fi
+  say "installing Debian's postgresql, redis-server and nginx-light (the multi-node store, bus and proxy)"
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx-light
 }
 
 exports() {

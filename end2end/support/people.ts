@@ -18,15 +18,22 @@ export function uniqueName(base: string): string {
   return `${base}-${Date.now().toString(36).slice(-4)}${Math.random().toString(36).slice(2, 5)}-${counter}`;
 }
 
-/** Goes to `path` and waits until the page has hydrated. */
-export async function open(page: Page, path: string): Promise<void> {
-  await page.goto(baseUrl() + path);
+/** Goes to `path` (on `base`, the spec server by default) and waits until the page has
+ *  hydrated. */
+export async function open(page: Page, path: string, base = baseUrl()): Promise<void> {
+  await page.goto(base + path);
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
 }
 
 // Fields are found by name, not label, so the helpers work in every interface language.
-export async function signUpOn(page: Page, username: string, displayName: string, password: string) {
-  await open(page, "/signup");
+export async function signUpOn(
+  page: Page,
+  username: string,
+  displayName: string,
+  password: string,
+  base = baseUrl(),
+) {
+  await open(page, "/signup", base);
   await page.locator('input[name="username"]').fill(username);
   await page.locator('input[name="display_name"]').fill(displayName);
   await page.locator('input[name="password"]').fill(password);
@@ -46,6 +53,7 @@ export async function newPerson(
   base: string,
   displayName?: string,
   locale = "en-US",
+  server = baseUrl(),
 ): Promise<Person> {
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
@@ -57,7 +65,7 @@ export async function newPerson(
     context,
     page,
   };
-  await signUpOn(page, username, person.displayName, person.password);
+  await signUpOn(page, username, person.displayName, person.password, server);
   await expect(page.getByTestId("me")).toHaveText(person.displayName);
   await expect(page.getByTestId("my-rooms")).toBeAttached();
   return person;

@@ -41,6 +41,19 @@ export async function freePort(): Promise<number> {
 
 /** Spawns the server and resolves once it prints its URL. */
 export async function start(port: number, dataDir: string): Promise<ServerState> {
+  const pid = await spawnServer(port, dataDir, {
+    PARLOR_DATABASE_URL: `sqlite://${path.join(dataDir, "parlor.db")}`,
+    // The example Q&A host (examples/qa_host), for the embed spec.
+    PARLOR_HOSTS: fs.readFileSync(path.join(root, "examples", "qa_host", "parlor.toml"), "utf8"),
+  });
+  const state = { pid, port, dataDir };
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  return state;
+}
+
+/** Spawns a server binary on `port` with the settings of the specs plus `env`, logging to
+ *  `dataDir/server.log`; resolves with its pid once it prints its URL. */
+export async function spawnServer(port: number, dataDir: string, env: Record<string, string>): Promise<number> {
   if (!fs.existsSync(binary)) {
     throw new Error(`no server binary at ${binary}: run \`cargo leptos build\` first`);
   }
@@ -52,7 +65,6 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
     env: {
       ...process.env,
       PARLOR_LISTEN: `127.0.0.1:${port}`,
-      PARLOR_DATABASE_URL: `sqlite://${path.join(dataDir, "parlor.db")}`,
       PARLOR_SITE_ROOT: path.join(root, "target", "site"),
       RUST_LOG: process.env.RUST_LOG ?? "warn",
       // The history spec stores hundreds of messages at once through one user.
@@ -63,8 +75,7 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
       PARLOR_SIGN_IN_PER_MINUTE: "100000",
       // The operators' listener on a free port, so that runs never collide.
       PARLOR_METRICS_LISTEN: "127.0.0.1:0",
-      // The example Q&A host (examples/qa_host), for the embed spec.
-      PARLOR_HOSTS: fs.readFileSync(path.join(root, "examples", "qa_host", "parlor.toml"), "utf8"),
+      ...env,
     },
   });
   await new Promise<void>((resolve, reject) => {
@@ -86,12 +97,10 @@ export async function start(port: number, dataDir: string): Promise<ServerState>
   child.stdout!.resume();
   child.removeAllListeners("exit");
   child.unref();
-  const state = { pid: child.pid!, port, dataDir };
-  fs.writeFileSync(stateFile, JSON.stringify(state));
-  return state;
+  return child.pid!;
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

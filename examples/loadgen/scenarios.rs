@@ -134,7 +134,9 @@ pub async fn fanout(server: &Server, population: &Population, s: &Fanout) -> Val
             let cookie = population.cookies.get(m).cloned();
             let room = population.rooms[r];
             let after_seq = population.cursor(room);
-            let addr = server.addr.clone();
+            // Member 0 publishes; with several nodes the room's publisher is on node r and
+            // its members alternate.
+            let addr = server.addr_for(r + m).to_owned();
             async move {
                 let connecting = client::connect(kind, &addr, room, cookie.as_deref(), after_seq);
                 let connected = tokio::time::timeout(Duration::from_secs(20), connecting)
@@ -354,7 +356,7 @@ pub async fn writes(
             .get(i % population.cookies.len().max(1))
             .cloned();
         let room = population.rooms[i % population.rooms.len()];
-        let addr = server.addr.clone();
+        let addr = server.addr_for(i).to_owned();
         let kind = server.kind;
         tasks.push(tokio::spawn(async move {
             let Ok((mut tx, mut rx)) =
@@ -409,7 +411,7 @@ pub async fn idle(server: &Server, population: &Population, count: usize) -> Val
                 .get(i % population.cookies.len().max(1))
                 .cloned();
             let room = population.rooms[i % population.rooms.len()];
-            let addr = server.addr.clone();
+            let addr = server.addr_for(i).to_owned();
             async move { client::connect(kind, &addr, room, cookie.as_deref(), 0).await }
         })
         .buffer_unordered(CONNECT_PARALLEL)
