@@ -377,6 +377,7 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
     all_delivered(&log, Duration::from_secs(10)).await;
     println!("{}", table.join("\n"));
 
+    a.stop().await;
     let log = lock(&log);
     assert!(log.violations.is_empty(), "{:#?}", log.violations);
     let acked: HashSet<Seq> = log.acked.values().copied().collect();
@@ -396,5 +397,4 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
         log.acked.len()
     );
     drop(log);
-    a.stop().await;
 }

@@ -68,9 +68,11 @@ fn nginx(port: u16, nodes: &[&TestServer]) -> Nginx {
         .process_group(0)
         .spawn()
         .expect("nginx (scripts/services.sh installs it)");
+    // Dropped (and so killed and waited for) on every path, the panic's included.
+    let nginx = Nginx { child, _dir: dir };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Nginx { child, _dir: dir };
+            return nginx;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
