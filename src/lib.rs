@@ -1,8 +1,8 @@
 //! # Parlor
 //!
 //! Real-time chat for a Q&A platform: one Leptos app. An axum server stores messages in
-//! SQLite and pushes them over a WebSocket to everyone in the room; a WASM client renders
-//! rooms reactively.
+//! SQLite (or, for several nodes, PostgreSQL) and pushes them over a WebSocket to everyone
+//! in the room; a WASM client renders rooms reactively.
 //!
 //! ## Layout
 //! - [`protocol`]: the `/ws` frames, shared by both halves (see `docs/protocol.md`);
@@ -13,14 +13,16 @@
 //! - [`client`]: the browser's chat state (feeds, outbox, presence, unread); its `socket`
 //!   is the only browser WebSocket code;
 //! - [`i18n`]: every user-facing string, in English and Korean;
-//! - `server` (feature `ssr`): config, store, writer, hub, ws, auth, limits, metrics, logs,
-//!   router.
+//! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, hub, bus
+//!   (Redis, between nodes), ws, auth, limits, metrics, logs, router.
 //!
 //! ## The path of a message
 //! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →
 //! `server::ws` checks it → `server::writer` commits it in a batch with the room's next
-//! `seq` → `server::hub` fans the stored row out to every watcher → `ack` to the sender →
-//! each browser's [`client::Feed`] inserts it by `seq`.
+//! `seq` → `server::bus` hands the stored row to this node's `server::hub` (and, with
+//! several nodes, publishes it to the others, whose bus delivers it in `seq` order) → the hub
+//! fans it out to every watcher → `ack` to the sender → each browser's [`client::Feed`]
+//! inserts it by `seq`.
 
 pub mod api;
 pub mod app;

@@ -145,8 +145,24 @@ async fn people_on_two_nodes_chat_as_on_one() {
     let expected: Vec<(Seq, i64)> = (1..=10).zip(acked.iter().map(|a| a.1)).collect();
     assert_eq!(acked, expected, "acks in send order take the next seqs");
 
-    // Alice leaves: presence on Bob's node follows.
+    // Alice opens the room in a second tab, on node B: still one entry for her on both
+    // nodes. Her tab on A leaves: she is still present (through B). Her tab on B leaves
+    // too: now she is gone everywhere.
+    let mut a2 = alice.connect(&b_node).await;
+    a2.watch(room, 0).await;
+    a2.send(&ClientFrame::Enter { room_id: room }).await;
+    presence_becomes(&mut a2, room, vec![alice_id, bob_id]).await;
     a.send(&ClientFrame::Exit { room_id: room }).await;
+    let quiet = b.frames_for(Duration::from_millis(1500)).await;
+    for frame in &quiet {
+        if let ServerFrame::Presence { room_id, online } = frame {
+            if *room_id == room {
+                let ids: Vec<i64> = online.iter().map(|u| u.user_id).collect();
+                assert!(ids.contains(&alice_id), "Alice dropped out while a tab is open: {ids:?}");
+            }
+        }
+    }
+    a2.send(&ClientFrame::Exit { room_id: room }).await;
     presence_becomes(&mut b, room, vec![bob_id]).await;
 
     // Signing out on node A closes Alice's socket on node B (4001).

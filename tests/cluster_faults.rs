@@ -34,6 +34,9 @@ struct Log {
     seen: Vec<Vec<Seq>>,
     /// Anything out of order or doubled.
     violations: Vec<String>,
+    /// The epoch every socket was greeted with: one, whatever fails (it lives in the
+    /// database, not in Redis or a node).
+    epochs: HashSet<String>,
 }
 
 type Shared = Arc<Mutex<Log>>;
@@ -45,12 +48,13 @@ fn lock(log: &Shared) -> std::sync::MutexGuard<'_, Log> {
 }
 
 /// A socket on `home` if it is up, else on any live node.
-async fn connect(person: &Person, nodes: &Nodes, home: usize) -> Option<Socket> {
+async fn connect(person: &Person, nodes: &Nodes, home: usize, log: &Shared) -> Option<Socket> {
     let addrs = nodes.lock().map(|n| n.clone()).unwrap_or_default();
     for i in 0..addrs.len() {
         let addr = addrs[(home + i) % addrs.len()];
         let origin = format!("http://{addr}");
         if let Ok(s) = Socket::open_at(addr, Some(&person.cookie), Some(&origin)).await {
+            lock(log).epochs.insert(s.epoch.clone());
             return Some(s);
         }
     }
@@ -103,7 +107,7 @@ async fn sender(
         let body = format!("{home}:{k}");
         loop {
             if socket.is_none() {
-                let Some(mut s) = connect(&person, &nodes, home).await else {
+                let Some(mut s) = connect(&person, &nodes, home, &log).await else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 };
@@ -172,7 +176,7 @@ async fn watcher(
         log.seen[me].push(seq);
     };
     while !stop.load(Ordering::Acquire) {
-        let Some(mut s) = connect(&person, &nodes, home).await else {
+        let Some(mut s) = connect(&person, &nodes, home, &log).await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
@@ -380,6 +384,7 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
     a.stop().await;
     let log = lock(&log);
     assert!(log.violations.is_empty(), "{:#?}", log.violations);
+    assert_eq!(log.epochs.len(), 1, "the epoch changed: {:?}", log.epochs);
     let acked: HashSet<Seq> = log.acked.values().copied().collect();
     assert_eq!(
         acked.len(),
@@ -397,4 +402,53 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
         log.acked.len()
     );
     drop(log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_people_of_a_dead_node_leave_presence_within_three_refreshes() {
+    let meeting = Meeting::shared().await;
+    let a = start_node(&meeting, "a").await;
+    let mut b = start_node(&meeting, "b").await;
+    let alice = Person::sign_up_at(a.addr, "alice").await;
+    let bob = Person::sign_up_at(b.addr, "bob").await;
+    let room = alice
+        .call_at(a.addr, "open_direct", &[("username", "bob")])
+        .await
+        .json()
+        .as_i64()
+        .expect("room");
+    let open = |p: &Person, addr: SocketAddr| {
+        let cookie = p.cookie.clone();
+        async move {
+            let origin = format!("http://{addr}");
+            Socket::open_at(addr, Some(&cookie), Some(&origin))
+                .await
+                .expect("socket")
+        }
+    };
+    let mut on_a = open(&alice, a.addr).await;
+    let mut on_b = open(&bob, b.addr).await;
+    for s in [&mut on_a, &mut on_b] {
+        s.watch(room, 0).await;
+        s.send(&ClientFrame::Enter { room_id: room }).await;
+    }
+    let (alice_id, bob_id) = (on_a.user_id, on_b.user_id);
+    let mut both = vec![alice_id, bob_id];
+    both.sort_unstable();
+    loop {
+        let mut online = on_a.presence(room).await;
+        online.sort_unstable();
+        if online == both {
+            break;
+        }
+    }
+    b.child.start_kill().expect("kill -9");
+    let _ = b.child.wait().await;
+    let killed = Instant::now();
+    while on_a.presence(room).await != [alice_id] {}
+    let took = killed.elapsed();
+    println!("a dead node's user left presence after {} ms (refresh 500 ms)", took.as_millis());
+    // Three refreshes of 500 ms, plus one for the refresh tick that notices.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    a.stop().await;
 }
