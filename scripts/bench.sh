@@ -18,7 +18,8 @@ if [ ! -d bench/peers/node_modules/socket.io ] || [ bench/peers/package-lock.jso
 fi
 
 # PostgreSQL and Redis for the PostgreSQL and two-node runs (left running).
-eval "$(scripts/services.sh start)"
+services=$(scripts/services.sh start)
+eval "$services"
 
 profile=release
 flags=(--release)

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
-eval "$(scripts/services.sh start)"
+services=$(scripts/services.sh start)
+eval "$services"
 
 say() { printf '\033[1m[cluster]\033[0m %s\n' "$*"; }
 

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 . scripts/env.sh
 # PostgreSQL and Redis for the second backend and the multi-node tests; stopped at the end.
-eval "$(scripts/services.sh start)"
+services=$(scripts/services.sh start)
+eval "$services"
 trap 'scripts/services.sh stop' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -158,7 +158,10 @@ async fn people_on_two_nodes_chat_as_on_one() {
         if let ServerFrame::Presence { room_id, online } = frame {
             if *room_id == room {
                 let ids: Vec<i64> = online.iter().map(|u| u.user_id).collect();
-                assert!(ids.contains(&alice_id), "Alice dropped out while a tab is open: {ids:?}");
+                assert!(
+                    ids.contains(&alice_id),
+                    "Alice dropped out while a tab is open: {ids:?}"
+                );
             }
         }
     }

@@ -447,7 +447,10 @@ async fn the_people_of_a_dead_node_leave_presence_within_three_refreshes() {
     let killed = Instant::now();
     while on_a.presence(room).await != [alice_id] {}
     let took = killed.elapsed();
-    println!("a dead node's user left presence after {} ms (refresh 500 ms)", took.as_millis());
+    println!(
+        "a dead node's user left presence after {} ms (refresh 500 ms)",
+        took.as_millis()
+    );
     // Three refreshes of 500 ms, plus one for the refresh tick that notices.
     assert!(took < Duration::from_millis(2500), "took {took:?}");
     a.stop().await;
