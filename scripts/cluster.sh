@@ -18,12 +18,12 @@ scripts/build-site.sh --release
 
 # The cluster's database, kept across runs.
 database=parlor_cluster
-if ! psql "$PARLOR_TEST_POSTGRES" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
-  psql "$PARLOR_TEST_POSTGRES" -qc "CREATE DATABASE $database"
+if ! psql "$TEST_POSTGRES_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
+  psql "$TEST_POSTGRES_URL" -qc "CREATE DATABASE $database"
 fi
-database_url="${PARLOR_TEST_POSTGRES%/*}/$database"
+database_url="${TEST_POSTGRES_URL%/*}/$database"
 
-run_dir="$PARLOR_SERVICES/cluster"
+run_dir="$SERVICES_DIR/cluster"
 mkdir -p "$run_dir"
 pids=()
 stop() {
@@ -38,7 +38,7 @@ for node in a b; do
   port=$([ "$node" = a ] && echo 3001 || echo 3002)
   metrics=$([ "$node" = a ] && echo 9465 || echo 9466)
   PARLOR_LISTEN="127.0.0.1:$port" PARLOR_METRICS_LISTEN="127.0.0.1:$metrics" \
-    PARLOR_DATABASE_URL="$database_url" PARLOR_REDIS_URL="$PARLOR_TEST_REDIS" \
+    PARLOR_DATABASE_URL="$database_url" PARLOR_REDIS_URL="$TEST_REDIS_URL" \
     PARLOR_NODE_ID="$node" PARLOR_TRUSTED_PROXIES="127.0.0.1" \
     target/release/parlor > "$run_dir/node-$node.log" 2>&1 &
   pids+=($!)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 and Redis 7 from Debian's packages (and nginx, which tests/proxy.rs and
 # scripts/cluster.sh run themselves), for the tests and the local cluster:
-# each in a folder of its own under $PARLOR_SERVICES (default target/services), on
+# each in a folder of its own under $SERVICES_DIR (default target/services), on
 # 127.0.0.1, started by this script (PostgreSQL as Debian's `postgres` user when run as
 # root, since it refuses to run as root).
 #
@@ -9,16 +9,16 @@
 #   scripts/services.sh stop              stops both (PostgreSQL with -m fast)
 #   scripts/services.sh env               prints the exports only
 #
-# The exports: PARLOR_TEST_POSTGRES (a server where the user may create databases),
-# PARLOR_TEST_REDIS, and PARLOR_PG_CTL / PARLOR_PG_DATA / PARLOR_REDIS_PORT, with which the
-# fault tests stop and start the servers themselves.
+# The exports: TEST_POSTGRES_URL (a server where the user may create databases),
+# TEST_REDIS_URL, and SERVICES_DIR. (Not PARLOR_*: a node would warn of each as a setting
+# it does not know.) SERVICES_PG_PORT and SERVICES_REDIS_PORT choose the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_BIN=/usr/lib/postgresql/15/bin
-ROOT="${PARLOR_SERVICES:-$PWD/target/services}"
-PG_PORT="${PARLOR_PG_PORT:-55432}"
-REDIS_PORT="${PARLOR_REDIS_PORT:-56379}"
+ROOT="${SERVICES_DIR:-$PWD/target/services}"
+PG_PORT="${SERVICES_PG_PORT:-55432}"
+REDIS_PORT="${SERVICES_REDIS_PORT:-56379}"
 PG_DATA="$ROOT/pg"
 
 say() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
@@ -41,13 +41,11 @@ install() {
 
 exports() {
   cat <<EOF
-export PARLOR_TEST_POSTGRES=postgres://parlor@127.0.0.1:$PG_PORT/postgres
-export PARLOR_TEST_REDIS=redis://127.0.0.1:$REDIS_PORT
-export PARLOR_PG_CTL="$PG_BIN/pg_ctl"
-export PARLOR_PG_DATA="$PG_DATA"
-export PARLOR_PG_PORT=$PG_PORT
-export PARLOR_REDIS_PORT=$REDIS_PORT
-export PARLOR_SERVICES="$ROOT"
+export TEST_POSTGRES_URL=postgres://parlor@127.0.0.1:$PG_PORT/postgres
+export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+export SERVICES_PG_PORT=$PG_PORT
+export SERVICES_REDIS_PORT=$REDIS_PORT
+export SERVICES_DIR="$ROOT"
 EOF
 }
 

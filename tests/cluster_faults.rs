@@ -287,8 +287,12 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
         .await;
     let room: RoomId = create.json().as_i64().expect("room id");
     let log: Shared = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
+    // Senders stop first; watchers once they hold everything acked.
+    let (stop_sending, stop_watching) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (mut senders, mut watchers) = (Vec::new(), Vec::new());
     for (i, role) in ["send-a", "send-b", "watch-a", "watch-b"]
         .iter()
         .enumerate()
@@ -300,17 +304,21 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
             .call_at(addr, "join_room", &[("room_id", &room.to_string())])
             .await;
         assert_eq!(joined.status, 200, "{}", joined.body);
-        let (nodes, log, stop) = (nodes.clone(), log.clone(), stop.clone());
-        tasks.push(if role.starts_with("send") {
-            tokio::spawn(sender(person, nodes, home, room, log, stop))
+        let (nodes, log) = (nodes.clone(), log.clone());
+        if role.starts_with("send") {
+            let stop = stop_sending.clone();
+            senders.push(tokio::spawn(sender(person, nodes, home, room, log, stop)));
         } else {
             let me = {
                 let mut l = lock(&log);
                 l.seen.push(Vec::new());
                 l.seen.len() - 1
             };
-            tokio::spawn(watcher(person, nodes, home, me, room, log, stop))
-        });
+            let stop = stop_watching.clone();
+            watchers.push(tokio::spawn(watcher(
+                person, nodes, home, me, room, log, stop,
+            )));
+        }
     }
     let settle = || tokio::time::sleep(Duration::from_millis(800));
     let mut table = vec![
@@ -374,11 +382,15 @@ async fn every_acked_message_reaches_every_watcher_through_each_fault() {
     row("PostgreSQL stop -m immediate, start", before, &log, took);
 
     settle().await;
-    stop.store(true, Ordering::Release);
-    for task in tasks {
-        task.await.expect("actor");
+    stop_sending.store(true, Ordering::Release);
+    for task in senders {
+        task.await.expect("sender");
     }
     all_delivered(&log, Duration::from_secs(10)).await;
+    stop_watching.store(true, Ordering::Release);
+    for task in watchers {
+        task.await.expect("watcher");
+    }
     println!("{}", table.join("\n"));
 
     a.stop().await;

@@ -11,8 +11,8 @@ import { bubbles, say } from "../support/chat";
 import { newPerson, open, type Person } from "../support/people";
 import { alive, freePort, spawnServer } from "../support/server";
 
-const postgres = process.env.PARLOR_TEST_POSTGRES;
-const redis = process.env.PARLOR_TEST_REDIS;
+const postgres = process.env.TEST_POSTGRES_URL;
+const redis = process.env.TEST_REDIS_URL;
 
 interface Node {
   url: string;
@@ -21,7 +21,7 @@ interface Node {
 
 async function startNodes(): Promise<Node[]> {
   if (!postgres || !redis) {
-    throw new Error("PARLOR_TEST_POSTGRES and PARLOR_TEST_REDIS: run through make test (scripts/services.sh)");
+    throw new Error("TEST_POSTGRES_URL and TEST_REDIS_URL: run through make test (scripts/services.sh)");
   }
   const run = `${Date.now().toString(36)}${process.pid}`;
   const db = `parlor_e2e_${run}`;

@@ -112,8 +112,8 @@ impl Server {
                 _ => parlor(programs, kind, dir.path(), &database_url),
             };
             if kind == Kind::ParlorTwoNodes {
-                let redis = std::env::var("PARLOR_TEST_REDIS")
-                    .expect("PARLOR_TEST_REDIS (scripts/bench.sh starts Redis)");
+                let redis = std::env::var("TEST_REDIS_URL")
+                    .expect("TEST_REDIS_URL (scripts/bench.sh starts Redis)");
                 command
                     .env("PARLOR_REDIS_URL", redis)
                     .env("PARLOR_BUS_PREFIX", &prefix)
@@ -207,11 +207,11 @@ fn parlor(programs: &Programs, kind: Kind, dir: &Path, database_url: &str) -> Co
     c
 }
 
-/// A new database on the test PostgreSQL server (`PARLOR_TEST_POSTGRES`, which
+/// A new database on the test PostgreSQL server (`TEST_POSTGRES_URL`, which
 /// scripts/bench.sh starts); its URL.
 fn postgres_database() -> String {
-    let admin = std::env::var("PARLOR_TEST_POSTGRES")
-        .expect("PARLOR_TEST_POSTGRES (scripts/bench.sh starts PostgreSQL)");
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_POSTGRES_URL (scripts/bench.sh starts PostgreSQL)");
     let name = format!(
         "parlor_bench_{}_{}",
         std::process::id(),

@@ -1,9 +1,9 @@
 //! Several Parlor nodes on one PostgreSQL database and one Redis: the harness of
 //! `tests/cluster.rs` and `tests/cluster_faults.rs`.
 //!
-//! PostgreSQL is the test server `PARLOR_TEST_POSTGRES` names (`scripts/services.sh`
+//! PostgreSQL is the test server `TEST_POSTGRES_URL` names (`scripts/services.sh`
 //! starts it), with a fresh database per cluster. Redis is either the shared test server
-//! (`PARLOR_TEST_REDIS`, each cluster under a channel prefix of its own) or a
+//! (`TEST_REDIS_URL`, each cluster under a channel prefix of its own) or a
 //! `redis-server` of the test's own, which it may kill, pause and restart.
 
 use std::net::SocketAddr;
@@ -15,8 +15,8 @@ use parlor::server::config::Config;
 use super::TestServer;
 
 /// The variables `scripts/services.sh` exports.
-const POSTGRES_VAR: &str = "PARLOR_TEST_POSTGRES";
-const REDIS_VAR: &str = "PARLOR_TEST_REDIS";
+const POSTGRES_VAR: &str = "TEST_POSTGRES_URL";
+const REDIS_VAR: &str = "TEST_REDIS_URL";
 
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {

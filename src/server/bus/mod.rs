@@ -24,11 +24,14 @@
 //! latency (a reconciliation), never a message.
 
 mod frames;
+mod order;
+mod presence;
+mod probe;
 mod redis;
 mod sequencer;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, Notify};
@@ -127,12 +130,12 @@ impl Bus {
         let feed = hub.presence_feed();
         tokio::spawn(redis::publish(client.clone(), metrics, queued));
         tokio::spawn(redis::subscribe(client, Arc::downgrade(&remote)));
-        tokio::spawn(keep_order(
+        tokio::spawn(order::keep_order(
             Arc::downgrade(&remote),
             remote.reconcile.clone(),
         ));
-        tokio::spawn(probe(Arc::downgrade(&remote), probe_every));
-        tokio::spawn(share_presence(
+        tokio::spawn(probe::probe(Arc::downgrade(&remote), probe_every));
+        tokio::spawn(presence::share_presence(
             Arc::downgrade(&remote),
             feed,
             presence_every,
@@ -254,23 +257,6 @@ impl Remote {
         }
     }
 
-    /// Rows (from the writer, the bus or the store) through the sequencer to the hub. The
-    /// hub is called under the sequencer's lock, so two sources never hand it one room's
-    /// rows out of order.
-    fn offer(&self, rows: impl IntoIterator<Item = Message>) {
-        let now = Instant::now();
-        let mut order = self.lock_order();
-        for row in rows {
-            let offered = order.offer(row, now);
-            if offered.new_gap {
-                self.metrics.bus_gaps.inc();
-            }
-            for message in &offered.deliver {
-                self.hub.publish_message(message);
-            }
-        }
-    }
-
     /// A frame from the bus.
     fn received(&self, payload: &[u8]) {
         let envelope: Envelope = match serde_json::from_slice(payload) {
@@ -326,145 +312,6 @@ impl Remote {
     fn reconcile_now(&self, reason: &'static str) {
         *self.reason.lock().unwrap_or_else(PoisonError::into_inner) = reason;
         self.reconcile.notify_one();
-    }
-
-    /// Reads `room`'s rows after `from` from the store and offers them.
-    async fn backfill(&self, room: RoomId, mut from: i64) {
-        loop {
-            match self.store.after(room, from, BACKFILL_PAGE).await {
-                Ok(rows) => {
-                    let n = rows.len();
-                    self.metrics.bus_backfilled.inc_by(n as u64);
-                    from = rows.last().map_or(from, |m| m.seq);
-                    self.offer(rows);
-                    if n < BACKFILL_PAGE as usize {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, room, "bus: a gap not read from the store yet");
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Compares every watched room with the store and fetches what was missed; forgets the
-    /// rooms nobody here watches any more.
-    async fn reconcile(&self, reason: &'static str) {
-        self.metrics.reconciled(reason);
-        let rooms = {
-            let mut order = self.lock_order();
-            for room in order.rooms() {
-                if !self.hub.is_watched(room) {
-                    order.end(room);
-                }
-            }
-            order.rooms()
-        };
-        if rooms.is_empty() {
-            return;
-        }
-        let last_seqs = match self.store.last_seqs(&rooms).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "bus: reconciliation could not read the store");
-                return;
-            }
-        };
-        let behind = self.lock_order().behind(&last_seqs);
-        for (room, from) in behind {
-            self.backfill(room, from).await;
-        }
-    }
-}
-
-/// Fills gaps once they are `bus_gap_wait_ms` old, and reconciles every
-/// `bus_reconcile_ms` or when woken.
-async fn keep_order(remote: Weak<Remote>, woken: Arc<Notify>) {
-    let Some(r) = remote.upgrade() else {
-        return;
-    };
-    let (gap_wait, every) = (r.gap_wait, r.reconcile_every);
-    drop(r);
-    let step = (gap_wait / 2).max(Duration::from_millis(5));
-    let mut last = Instant::now();
-    loop {
-        let forced = tokio::select! {
-            () = tokio::time::sleep(step) => false,
-            () = woken.notified() => true,
-        };
-        let Some(r) = remote.upgrade() else {
-            return;
-        };
-        let now = Instant::now();
-        let due = r.lock_order().gaps_due(now - gap_wait);
-        for (room, from) in due {
-            r.backfill(room, from).await;
-        }
-        if forced || now.duration_since(last) >= every {
-            let reason = if forced {
-                *r.reason.lock().unwrap_or_else(PoisonError::into_inner)
-            } else {
-                "periodic"
-            };
-            r.reconcile(reason).await;
-            last = Instant::now();
-        }
-    }
-}
-
-/// Publishes a numbered probe to itself every `every`; three unanswered and the
-/// subscription is dropped and made again (and the node is not ready meanwhile).
-async fn probe(remote: Weak<Remote>, every: Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        let Some(r) = remote.upgrade() else {
-            return;
-        };
-        let n = r.probes_sent.fetch_add(1, Ordering::AcqRel) + 1;
-        r.send(BusFrame::Probe { n });
-        let seen = r.probes_seen.load(Ordering::Acquire);
-        if r.subscribed.load(Ordering::Acquire) && n.saturating_sub(seen) > 3 {
-            tracing::warn!(node = %r.node, "bus: liveness probes did not come back; subscribing again");
-            r.metrics.bus_probes_missed.inc();
-            r.subscribed.store(false, Ordering::Release);
-            r.metrics.bus_connected.set(0);
-            r.reconcile_now("probe_missed");
-            r.resubscribe.notify_one();
-        }
-    }
-}
-
-/// Publishes this node's presence: each change at once, every room with someone present
-/// every `every`; forgets other nodes not heard from for three periods.
-async fn share_presence(
-    remote: Weak<Remote>,
-    mut feed: mpsc::UnboundedReceiver<RoomId>,
-    every: Duration,
-) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            changed = feed.recv() => {
-                let (Some(room), Some(r)) = (changed, remote.upgrade()) else {
-                    return;
-                };
-                let users = r.hub.local_presence(room);
-                r.send(BusFrame::Presence { room, users });
-            }
-            _ = tick.tick() => {
-                let Some(r) = remote.upgrade() else {
-                    return;
-                };
-                for (room, users) in r.hub.local_presence_all() {
-                    r.send(BusFrame::Presence { room, users });
-                }
-                if let Some(before) = Instant::now().checked_sub(every * 3) {
-                    r.hub.expire_remote_presence(before);
-                }
-            }
-        }
     }
 }
 

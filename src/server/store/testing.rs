@@ -2,7 +2,7 @@
 //! [`on_both_backends!`] runs it once on a fresh SQLite file and once on a fresh PostgreSQL
 //! database.
 //!
-//! PostgreSQL comes from `PARLOR_TEST_POSTGRES`, the URL of a server where the test user may
+//! PostgreSQL comes from `TEST_POSTGRES_URL`, the URL of a server where the test user may
 //! create databases (`make test` starts one: `scripts/services.sh`). Without it the
 //! PostgreSQL half fails and says so: a suite that skipped a backend would prove nothing.
 
@@ -11,7 +11,7 @@ use sqlx::any::AnyPoolOptions;
 use super::{random_hex, Backend, Store};
 
 /// The variable that names the test PostgreSQL server.
-pub const POSTGRES_VAR: &str = "PARLOR_TEST_POSTGRES";
+pub const POSTGRES_VAR: &str = "TEST_POSTGRES_URL";
 
 /// A store on a new SQLite file (kept while the directory lives).
 pub async fn sqlite() -> (Store, tempfile::TempDir) {
