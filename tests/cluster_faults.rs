@@ -467,3 +467,47 @@ async fn the_people_of_a_dead_node_leave_presence_within_three_refreshes() {
     assert!(took < Duration::from_millis(2500), "took {took:?}");
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_lost_while_redis_was_down_still_reaches_the_other_node() {
+    let mut redis = Redis::start();
+    let meeting = Meeting {
+        redis_url: redis.url(),
+        ..Meeting::shared().await
+    };
+    let (a, _a) = meeting.node("a").await;
+    let (b, _b) = meeting.node("b").await;
+    let alice = Person::sign_up(&a, "alice").await;
+    let bob = Person::sign_up(&b, "bob").await;
+    let room = alice.create_room(&a, "private talk", true).await;
+    let joined = bob
+        .call(&b, "join_room", &[("room_id", &room.to_string())])
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    let mut on_b = bob.connect(&b).await;
+    on_b.watch(room, 0).await;
+    // Redis goes down; Bob leaves the room through node A, whose publish of the removal is
+    // lost. Redis comes back: node B checks its sockets against the store and Bob's socket
+    // there loses the room, as the lost frame would have told it.
+    redis.kill();
+    readyz_becomes(b.addr, 503).await;
+    let left = bob
+        .call(&a, "leave_room", &[("room_id", &room.to_string())])
+        .await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "Bob's socket on node B kept the room"
+        );
+        match on_b.recv_for(Duration::from_millis(500)).await {
+            Some(Incoming::Frame(ServerFrame::Reset { room_id, .. })) if room_id == room => break,
+            Some(Incoming::Closed(code)) => panic!("closed with {code}"),
+            _ => {}
+        }
+    }
+    a.stop().await;
+    b.stop().await;
+}

@@ -222,7 +222,9 @@ impl Bus {
         if r.lock_order().is_started(room) {
             return Ok(());
         }
-        if r.lock_order().begin(room) {
+        // A room this node starts watching (again: the one watcher is this socket) asks the
+        // other nodes who is present there.
+        if r.lock_order().begin(room) || r.hub.watcher_count(room) == 1 {
             r.send(BusFrame::PresenceQuery { room });
         }
         // Every concurrent first watcher reads; the first to come back sets the mark, which
@@ -242,19 +244,21 @@ impl Remote {
         self.order.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Publishes a frame (queued; a full queue drops it, counted).
-    fn send(&self, frame: BusFrame) {
+    /// Publishes a frame (queued; a full queue drops it, counted). Whether it was queued.
+    fn send(&self, frame: BusFrame) -> bool {
         let channel = format!("{}{}", self.prefix, frame.channel(&self.node));
         let envelope = Envelope {
             node: self.node.clone(),
             frame,
         };
         let Ok(payload) = serde_json::to_string(&envelope) else {
-            return;
+            return false;
         };
-        if self.out.try_send((channel, payload)).is_err() {
+        let queued = self.out.try_send((channel, payload)).is_ok();
+        if !queued {
             self.metrics.bus_publish_failures.inc();
         }
+        queued
     }
 
     /// A frame from the bus.

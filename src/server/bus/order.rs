@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use std::collections::HashSet;
+
 use super::{Remote, BACKFILL_PAGE};
-use crate::protocol::{Message, RoomId};
+use crate::protocol::{Message, RoomId, UserId};
 
 impl Remote {
     /// Rows (from the writer, the bus or the store) through the sequencer to the hub. The
@@ -52,6 +54,9 @@ impl Remote {
     /// rooms nobody here watches any more.
     async fn reconcile(&self, reason: &'static str) {
         self.metrics.reconciled(reason);
+        if reason != "periodic" {
+            self.recheck_watchers().await;
+        }
         let rooms = {
             let mut order = self.lock_order();
             for room in order.rooms() {
@@ -74,6 +79,39 @@ impl Remote {
         let behind = self.lock_order().behind(&last_seqs);
         for (room, from) in behind {
             self.backfill(room, from).await;
+        }
+    }
+}
+
+impl Remote {
+    /// After the bus may have lost frames (a disconnect, a resubscription, a missed probe):
+    /// a removal from a room or a sign-out on another node may be among them, so every
+    /// socket here is checked against the store, and those that lost their room or their
+    /// session are told now, as the lost frame would have.
+    async fn recheck_watchers(&self) {
+        let pairs = self.hub.watching_pairs();
+        if !pairs.is_empty() {
+            match self.store.memberships_among(&pairs).await {
+                Ok(kept) => {
+                    let kept: HashSet<(RoomId, UserId)> = kept.into_iter().collect();
+                    for (room, user) in pairs.into_iter().filter(|p| !kept.contains(p)) {
+                        self.hub.remove_member(room, user);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "bus: memberships not checked"),
+            }
+        }
+        let sessions = self.hub.session_ids();
+        if !sessions.is_empty() {
+            match self.store.live_sessions(&sessions).await {
+                Ok(live) => {
+                    let live: HashSet<i64> = live.into_iter().collect();
+                    for session in sessions.into_iter().filter(|s| !live.contains(s)) {
+                        self.hub.end_session(session);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "bus: sessions not checked"),
+            }
         }
     }
 }

@@ -14,8 +14,13 @@ pub(super) async fn probe(remote: Weak<Remote>, every: Duration) {
         let Some(r) = remote.upgrade() else {
             return;
         };
-        let n = r.probes_sent.fetch_add(1, Ordering::AcqRel) + 1;
-        r.send(BusFrame::Probe { n });
+        let n = r.probes_sent.load(Ordering::Acquire) + 1;
+        // A probe the full queue refused says publishing is overloaded, not that the
+        // subscription is dead: it is not counted.
+        if !r.send(BusFrame::Probe { n }) {
+            continue;
+        }
+        r.probes_sent.store(n, Ordering::Release);
         let seen = r.probes_seen.load(Ordering::Acquire);
         if r.subscribed.load(Ordering::Acquire) && n.saturating_sub(seen) > 3 {
             tracing::warn!(node = %r.node, "bus: liveness probes did not come back; subscribing again");
@@ -23,7 +28,9 @@ pub(super) async fn probe(remote: Weak<Remote>, every: Duration) {
             r.subscribed.store(false, Ordering::Release);
             r.metrics.bus_connected.set(0);
             r.reconcile_now("probe_missed");
-            r.resubscribe.notify_one();
+            // Wakes the subscriber if it is waiting, and leaves no permit behind that would
+            // tear down the next subscription at once.
+            r.resubscribe.notify_waiters();
         }
     }
 }

@@ -215,6 +215,29 @@ impl Hub {
             .count()
     }
 
+    /// Every (room, user) some connection here watches, once each.
+    pub fn watching_pairs(&self) -> Vec<(RoomId, UserId)> {
+        let state = self.lock();
+        let pairs: HashSet<(RoomId, UserId)> = state
+            .conns
+            .values()
+            .flat_map(|c| c.watching.iter().map(move |&r| (r, c.user.user_id)))
+            .collect();
+        pairs.into_iter().collect()
+    }
+
+    /// The sessions of the connections here, once each.
+    pub fn session_ids(&self) -> Vec<i64> {
+        let state = self.lock();
+        let ids: HashSet<i64> = state.conns.values().map(|c| c.session_id).collect();
+        ids.into_iter().collect()
+    }
+
+    /// How many connections here watch `room`.
+    pub fn watcher_count(&self, room: RoomId) -> usize {
+        self.lock().rooms.get(&room).map_or(0, |r| r.watchers.len())
+    }
+
     /// Whether at least one connection here watches `room`.
     pub fn is_watched(&self, room: RoomId) -> bool {
         self.lock()

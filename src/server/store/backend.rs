@@ -115,6 +115,27 @@ impl Backend {
         }
     }
 
+    /// The clause that locks the selected rows and skips those another transaction holds
+    /// (PostgreSQL: several nodes claim work from one table); nothing on SQLite, whose write
+    /// transaction holds the whole file.
+    pub(super) fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// On PostgreSQL, a statement that holds a lock named by the text at `param` until the
+    /// transaction ends (`pg_advisory_xact_lock`): writers on several nodes that would check
+    /// and then insert the same row queue on it. `None` on SQLite, where the write
+    /// transaction already excludes every other.
+    pub(super) fn key_lock(self, param: &str) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(format!("SELECT pg_advisory_xact_lock(hashtext({param}))")),
+        }
+    }
+
     /// A row source for a JSON array of integers bound as text at `param` (`$1`): one row
     /// per element, its column `value` a 64-bit integer.
     pub(super) fn int_rows(self, param: &str) -> String {

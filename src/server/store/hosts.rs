@@ -85,7 +85,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(HostSignedIn::Replayed);
         }
-        let user_id = upsert_user(&mut tx, t.host, t.sub, &t.profile, true).await?;
+        let user_id = upsert_user(&mut tx, self.backend, t.host, t.sub, &t.profile, true).await?;
         let session_id: i64 = sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -154,6 +154,13 @@ impl Store {
         link: &str,
     ) -> Result<(HostRoom, bool), StoreError> {
         let mut tx = self.write_tx().await?;
+        // Two nodes creating the same new room: the second waits, then finds it.
+        if let Some(lock) = self.backend.key_lock("$1") {
+            sqlx::query(&lock)
+                .bind(format!("room:{host}:{key}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         let found: Option<RoomId> =
             sqlx::query_scalar("SELECT room_id FROM host_rooms WHERE host = $1 AND key = $2")
                 .bind(host)
@@ -200,7 +207,8 @@ impl Store {
                     name: system_name,
                     ..HostProfile::default()
                 };
-                let system = upsert_user(&mut tx, host, SYSTEM_SUB, &system, true).await?;
+                let system =
+                    upsert_user(&mut tx, self.backend, host, SYSTEM_SUB, &system, true).await?;
                 super::rooms::add_member(&mut tx, id, system).await?;
                 let event = Event::RoomCreated { key, room_id: id };
                 enqueue(&mut tx, self.backend, &self.webhook_hosts, host, &event).await?;
@@ -229,7 +237,7 @@ impl Store {
             name,
             ..HostProfile::default()
         };
-        let user = upsert_user(&mut tx, host, sub, &profile, false).await?;
+        let user = upsert_user(&mut tx, self.backend, host, sub, &profile, false).await?;
         let added = sqlx::query(
             "INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
@@ -341,11 +349,19 @@ impl Store {
 /// it is.
 async fn upsert_user(
     tx: &mut AnyConnection,
+    backend: super::Backend,
     host: &str,
     sub: &str,
     profile: &HostProfile<'_>,
     refresh: bool,
 ) -> Result<UserId, StoreError> {
+    // Two nodes signing in the same new `sub` at once: the second waits, then finds it.
+    if let Some(lock) = backend.key_lock("$1") {
+        sqlx::query(&lock)
+            .bind(format!("user:{host}:{sub}"))
+            .execute(&mut *tx)
+            .await?;
+    }
     let found: Option<UserId> =
         sqlx::query_scalar("SELECT user_id FROM host_users WHERE host = $1 AND sub = $2")
             .bind(host)

@@ -86,9 +86,10 @@ impl Store {
     ///
     /// Either the whole batch commits or none of it does; the outcomes are in request order.
     /// The work is a fixed handful of statements, whatever the batch size:
-    /// 0. on PostgreSQL, the batch's rooms are locked in id order (`FOR UPDATE`), so that
-    ///    writers on other nodes wait for this commit before they look for copies or take
-    ///    seqs, and two nodes never deadlock (SQLite's transaction holds the whole file);
+    /// 0. on PostgreSQL, the batch's rooms, then its senders, are locked in id order
+    ///    (`FOR UPDATE`), so that writers on other nodes wait for this commit before they
+    ///    look for copies or take seqs, and two nodes never deadlock (SQLite's transaction
+    ///    holds the whole file);
     /// 1. earlier copies of every (sender, `client_msg_id`) in the batch, in one query;
     /// 2. which (room, sender) pairs are memberships, in one query;
     /// 3. per room with new messages, one `UPDATE … RETURNING` that reserves its next `seq`s;
@@ -233,7 +234,7 @@ impl Store {
     }
 }
 
-/// Locks the rows of the batch's rooms, in id order (PostgreSQL).
+/// Locks the rows of the batch's rooms, then of its senders, in id order (PostgreSQL).
 async fn lock_rooms(
     tx: &mut AnyConnection,
     backend: Backend,
@@ -247,6 +248,21 @@ async fn lock_rooms(
     let ids_in = backend.int_rows("$1");
     sqlx::query(&format!(
         "SELECT id FROM rooms WHERE id IN {ids_in} ORDER BY id FOR UPDATE"
+    ))
+    .bind(ids)
+    .execute(&mut *tx)
+    .await?;
+    // Then the senders (a `client_msg_id` is unique per sender, whatever the room): the same
+    // id sent to two rooms through two nodes would otherwise pass both checks, and the second
+    // insert would fail its whole batch. Rooms first, then senders, each in id order: one
+    // lock order for every writer, so no deadlock.
+    let mut senders: Vec<UserId> = batch.iter().map(|r| r.sender_id).collect();
+    senders.sort_unstable();
+    senders.dedup();
+    let ids = serde_json::to_string(&senders)
+        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+    sqlx::query(&format!(
+        "SELECT id FROM users WHERE id IN {ids_in} ORDER BY id FOR NO KEY UPDATE"
     ))
     .bind(ids)
     .execute(&mut *tx)

@@ -295,6 +295,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Of these (room, user) pairs, the memberships: the bus's check after it may have
+    /// missed a removal on another node.
+    pub async fn memberships_among(
+        &self,
+        pairs: &[(RoomId, UserId)],
+    ) -> Result<Vec<(RoomId, UserId)>, StoreError> {
+        let json = serde_json::to_string(pairs)
+            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let pairs_in = self.backend.tuple_rows(
+            "$1",
+            &[
+                super::backend::Col::Int("room"),
+                super::backend::Col::Int("member"),
+            ],
+        );
+        Ok(sqlx::query_as(&format!(
+            "SELECT m.room_id, m.user_id FROM {pairs_in} k
+             JOIN members m ON m.room_id = k.room AND m.user_id = k.member"
+        ))
+        .bind(json)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
 pub(super) async fn add_member(
     tx: &mut sqlx::AnyConnection,
     room: RoomId,

@@ -61,6 +61,22 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Of these sessions, the ones still valid (not revoked, not expired): the bus's check
+    /// after it may have missed a sign-out on another node.
+    pub async fn live_sessions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let ids = serde_json::to_string(ids)
+            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let ids_in = self.backend.int_rows("$1");
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT id FROM sessions
+             WHERE id IN {ids_in} AND revoked_at IS NULL AND expires_at > $2"
+        ))
+        .bind(ids)
+        .bind(now_ms())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Revokes a session; later look-ups of its token find nothing.
     pub async fn revoke_session(&self, session_id: i64) -> Result<(), StoreError> {
         let _gate = self.gate().await;

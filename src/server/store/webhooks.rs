@@ -142,26 +142,39 @@ pub(super) async fn enqueue_messages(
 }
 
 impl Store {
-    /// Up to `limit` deliveries due now, oldest first, of hosts not disabled (`live`).
+    /// Claims up to `limit` deliveries due now, oldest first, of hosts not disabled
+    /// (`live`): each is put off until `lease_ms` from now, so that another node's deliverer
+    /// (or this one, after a crash) takes it only if this attempt never records its outcome.
+    /// On PostgreSQL rows another node is claiming are skipped, not waited for.
     pub async fn due_webhooks(
         &self,
         live: &[String],
         limit: i64,
+        lease_ms: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
         let hosts = serde_json::to_string(live)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
         let hosts_in = self.backend.text_rows("$2");
-        Ok(sqlx::query_as::<_, Delivery>(&format!(
-            "SELECT id, host, event_id, body, attempts FROM webhook_outbox
-             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-               AND host IN {hosts_in}
-             ORDER BY next_attempt_at, id LIMIT $3"
+        let skip_locked = self.backend.skip_locked();
+        let _gate = self.gate().await;
+        let now = now_ms();
+        let mut due = sqlx::query_as::<_, Delivery>(&format!(
+            "UPDATE webhook_outbox SET next_attempt_at = $4
+             WHERE id IN (SELECT id FROM webhook_outbox
+                          WHERE delivered_at IS NULL AND failed_at IS NULL
+                            AND next_attempt_at <= $1 AND host IN {hosts_in}
+                          ORDER BY next_attempt_at, id LIMIT $3{skip_locked})
+             RETURNING id, host, event_id, body, attempts"
         ))
-        .bind(now_ms())
+        .bind(now)
         .bind(hosts)
         .bind(limit)
+        .bind(now + lease_ms)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        // RETURNING keeps no order; the outbox's is by id within a claim.
+        due.sort_by_key(|d| d.id);
+        Ok(due)
     }
 
     /// When the next delivery of a live host falls due (ms), if any is waiting.

@@ -74,6 +74,7 @@ impl Webhooks {
             client,
             hosts,
             max_attempts: i64::from(config.webhook_max_attempts.max(1)),
+            timeout: Duration::from_millis(config.webhook_timeout_ms),
             wake: handle.wake.clone(),
         };
         tokio::spawn(task.run());
@@ -92,6 +93,8 @@ struct Deliverer {
     client: reqwest::Client,
     hosts: Vec<HostConfig>,
     max_attempts: i64,
+    /// A receiver's time to answer (`webhook_timeout_ms`).
+    timeout: Duration,
     wake: Arc<Notify>,
 }
 
@@ -106,7 +109,7 @@ impl Deliverer {
                     continue;
                 }
             };
-            let due = self.store.due_webhooks(&live, BATCH).await;
+            let due = self.store.due_webhooks(&live, BATCH, self.lease_ms()).await;
             match due {
                 Ok(due) if !due.is_empty() => {
                     let attempts = due.into_iter().map(|d| self.attempt(d));
@@ -121,6 +124,12 @@ impl Deliverer {
             let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
             let _ = tokio::time::timeout(wait, self.wake.notified()).await;
         }
+    }
+
+    /// How long a claimed delivery is put off: its attempt's timeout, and as long again
+    /// for the outcome to be written.
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.timeout.as_millis().saturating_mul(2)).unwrap_or(i64::MAX)
     }
 
     /// The hosts whose endpoint is not disabled. A host disabled under a URL it no longer
