@@ -463,8 +463,9 @@ async fn the_people_of_a_dead_node_leave_presence_within_three_refreshes() {
         "a dead node's user left presence after {} ms (refresh 500 ms)",
         took.as_millis()
     );
-    // Three refreshes of 500 ms, plus one for the refresh tick that notices.
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    // Three refreshes of 500 ms, one more for the tick that notices, and slack for a
+    // loaded machine (the other tests of this file run beside it).
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
     a.stop().await;
 }
 

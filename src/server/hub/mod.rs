@@ -30,9 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tokio::sync::mpsc;
 
-use crate::protocol::{
-    close, Message, PresenceUser, ResetReason, RoomId, Seq, ServerFrame, UserId,
-};
+use crate::protocol::{close, PresenceUser, RoomId, Seq, ServerFrame, UserId};
 
 /// An immutable, cheaply cloned UTF-8 buffer: one serialised frame shared by all recipients.
 pub type SharedText = axum::extract::ws::Utf8Bytes;
@@ -324,136 +322,6 @@ impl Hub {
         (watched, new)
     }
 
-    /// Marks the connection's user present in a watched room. Announces only when the user
-    /// was not present through another connection.
-    pub fn enter(&self, id: ConnId, room: RoomId) -> bool {
-        let mut state = self.lock();
-        let Some(conn) = state.conns.get_mut(&id) else {
-            return false;
-        };
-        if !conn.watching.contains(&room) {
-            return false;
-        }
-        if !conn.present.insert(room) {
-            return true;
-        }
-        let user = conn.user.clone();
-        let entry = state.rooms.entry(room).or_default();
-        let slot = entry
-            .present
-            .entry(user.user_id)
-            .or_insert((user.display_name, 0));
-        slot.1 += 1;
-        if slot.1 == 1 {
-            presence::local_changed(&mut state, room);
-        }
-        true
-    }
-
-    /// Removes the connection's presence from a room.
-    pub fn exit(&self, id: ConnId, room: RoomId) {
-        let mut state = self.lock();
-        let Some(conn) = state.conns.get_mut(&id) else {
-            return;
-        };
-        if conn.present.remove(&room) {
-            let user = conn.user.user_id;
-            leave_presence(&mut state, room, user);
-        }
-    }
-
-    /// Delivers a stored message to every watcher of its room.
-    pub fn publish_message(&self, message: &Message) {
-        let frame = ServerFrame::Message(message.clone());
-        let delivery = Delivery {
-            room_id: message.room_id,
-            seq: Some(message.seq),
-            text: serialise(&frame),
-            last: false,
-        };
-        let mut state = self.lock();
-        deliver_room(&mut state, delivery);
-    }
-
-    /// Delivers a frame outside the message sequence (typing, read markers) to every
-    /// watcher of the room. Not stored, not replayed.
-    pub fn publish_ephemeral(&self, room: RoomId, frame: &ServerFrame) {
-        let delivery = Delivery::outside_sequence(room, frame);
-        let mut state = self.lock();
-        deliver_room(&mut state, delivery);
-    }
-
-    /// Delivers a read marker: to the reader's own connections watching the room, and in a
-    /// direct room to the other person's too (its only other member). Nobody else learns
-    /// when a member reads.
-    pub fn publish_read_marker(
-        &self,
-        room: RoomId,
-        reader: UserId,
-        direct: bool,
-        frame: &ServerFrame,
-    ) {
-        let delivery = Delivery::outside_sequence(room, frame);
-        let mut state = self.lock();
-        let State { conns, rooms, .. } = &mut *state;
-        let Some(r) = rooms.get(&room) else {
-            return;
-        };
-        for id in &r.watchers {
-            if let Some(conn) = conns.get_mut(id) {
-                if direct || conn.user.user_id == reader {
-                    conn.offer(delivery.clone());
-                }
-            }
-        }
-    }
-
-    /// A member left or was removed: none of their connections receives the room any more,
-    /// and they leave its presence.
-    /// Each of their connections is told with a last frame (`reset` / `not_member`), after
-    /// which it forgets the room.
-    pub fn remove_member(&self, room: RoomId, user: UserId) {
-        let reason = ResetReason::NotMember;
-        let reset = Delivery {
-            last: true,
-            ..Delivery::outside_sequence(
-                room,
-                &ServerFrame::Reset {
-                    room_id: room,
-                    reason,
-                },
-            )
-        };
-        let mut state = self.lock();
-        let ids: Vec<ConnId> = state
-            .rooms
-            .get(&room)
-            .map(|r| r.watchers.iter().copied().collect())
-            .unwrap_or_default();
-        for id in ids {
-            if let Some(conn) = state.conns.get_mut(&id).filter(|c| c.user.user_id == user) {
-                conn.offer(reset.clone());
-                unwatch_locked(&mut state, id, room);
-            }
-        }
-    }
-
-    /// Closes every connection of a session (sign-out).
-    pub fn end_session(&self, session_id: i64) {
-        for conn in self.lock().conns.values_mut() {
-            if conn.session_id == session_id {
-                conn.close(CloseReason::SessionEnded);
-            }
-        }
-    }
-
-    /// Asks every connection to close (shutdown).
-    pub fn close_all(&self, reason: CloseReason) {
-        for conn in self.lock().conns.values_mut() {
-            conn.close(reason);
-        }
-    }
-
     /// Number of registered connections of one user.
     pub fn connections_of(&self, user: UserId) -> usize {
         self.lock().per_user.get(&user).copied().unwrap_or(0)
@@ -463,15 +331,6 @@ impl Hub {
     pub fn connections(&self) -> usize {
         self.lock().conns.len()
     }
-}
-
-/// Serialises a frame once, for sharing.
-pub fn serialise(frame: &ServerFrame) -> SharedText {
-    // Serialising these plain structs cannot fail: no maps with non-string keys, no
-    // fallible Serialize impls.
-    serde_json::to_string(frame)
-        .unwrap_or_else(|e| unreachable!("server frames always serialise: {e}"))
-        .into()
 }
 
 fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
@@ -496,26 +355,11 @@ fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
     }
 }
 
-fn deliver_room(state: &mut State, delivery: Delivery) {
-    let State { conns, rooms, .. } = state;
-    let Some(room) = rooms.get(&delivery.room_id) else {
-        return;
-    };
-    for id in &room.watchers {
-        if let Some(conn) = conns.get_mut(id) {
-            conn.offer(delivery.clone());
-        }
-    }
-}
-
-fn deliver_to(state: &mut State, id: ConnId, delivery: Delivery) {
-    if let Some(conn) = state.conns.get_mut(&id) {
-        conn.offer(delivery);
-    }
-}
-
 mod presence;
+mod publish;
 #[cfg(test)]
 mod tests;
 
 use presence::{leave_presence, presence_frame};
+pub use publish::serialise;
+use publish::{deliver_room, deliver_to};

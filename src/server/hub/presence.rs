@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{deliver_room, Delivery, Hub, RoomId, State};
+use super::{deliver_room, ConnId, Delivery, Hub, RoomId, State};
 use crate::protocol::{PresenceUser, ServerFrame, UserId};
 
 /// What one other node last said of one room.
@@ -19,6 +19,44 @@ pub(super) struct Remote {
 }
 
 impl Hub {
+    /// Marks the connection's user present in a watched room. Announces only when the user
+    /// was not present through another connection.
+    pub fn enter(&self, id: ConnId, room: RoomId) -> bool {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.get_mut(&id) else {
+            return false;
+        };
+        if !conn.watching.contains(&room) {
+            return false;
+        }
+        if !conn.present.insert(room) {
+            return true;
+        }
+        let user = conn.user.clone();
+        let entry = state.rooms.entry(room).or_default();
+        let slot = entry
+            .present
+            .entry(user.user_id)
+            .or_insert((user.display_name, 0));
+        slot.1 += 1;
+        if slot.1 == 1 {
+            local_changed(&mut state, room);
+        }
+        true
+    }
+
+    /// Removes the connection's presence from a room.
+    pub fn exit(&self, id: ConnId, room: RoomId) {
+        let mut state = self.lock();
+        let Some(conn) = state.conns.get_mut(&id) else {
+            return;
+        };
+        if conn.present.remove(&room) {
+            let user = conn.user.user_id;
+            leave_presence(&mut state, room, user);
+        }
+    }
+
     /// Tells the hub each room whose local presence changes from now on (the bus publishes
     /// them). Called once, by the bus.
     pub fn presence_feed(&self) -> tokio::sync::mpsc::UnboundedReceiver<RoomId> {

@@ -1,6 +1,7 @@
 //! The hub alone: presence per user, bounded queues, closes, fan-out by room.
 
 use super::*;
+use crate::protocol::Message;
 
 fn user(id: UserId) -> PresenceUser {
     PresenceUser {
