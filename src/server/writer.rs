@@ -4,9 +4,8 @@
 //! server at a few hundred messages per second. The writer takes every request waiting in its
 //! queue (up to `commit_batch`), stores them in one transaction, and only after the commit
 //! publishes the stored rows (to the hub, and through the bus to the other nodes) and
-//! answers each sender. An ack therefore always
-//! follows its commit; a failed commit answers the whole batch with `store_unavailable` and
-//! stores none of it.
+//! answers each sender. An ack therefore always follows its commit; a failed commit answers
+//! the whole batch with `store_unavailable` and stores none of it.
 
 use std::sync::Arc;
 use std::time::Instant;
