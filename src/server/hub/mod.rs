@@ -358,7 +358,7 @@ fn unwatch_locked(state: &mut State, id: ConnId, room: RoomId) {
 mod presence;
 mod publish;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use presence::{leave_presence, presence_frame};
 pub use publish::serialise;

@@ -10,7 +10,8 @@ fn user(id: UserId) -> PresenceUser {
     }
 }
 
-fn message(room: RoomId, seq: Seq) -> Message {
+/// A stored row of `room` with this `seq` (also the bus's sequencer tests' row).
+pub(crate) fn message(room: RoomId, seq: Seq) -> Message {
     Message {
         id: seq,
         room_id: room,

@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::webhooks::{enqueue, Event};
-use super::{now_ms, Store, StoreError};
+use super::{json_param, now_ms, Store, StoreError};
 use crate::protocol::{RoomId, Seq, UserId};
 
 /// The profile a sign-in token carries; refreshed on every sign-in.
@@ -298,8 +298,7 @@ impl Store {
         host: &str,
         users: &[UserId],
     ) -> Result<std::collections::HashMap<UserId, String>, StoreError> {
-        let ids = serde_json::to_string(users)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let ids = json_param(users)?;
         let ids_in = self.backend.int_rows("$2");
         let rows: Vec<(UserId, String)> = sqlx::query_as(&format!(
             "SELECT user_id, sub FROM host_users WHERE host = $1 AND user_id IN {ids_in}"

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::AnyConnection;
 
 use super::backend::Col;
-use super::{now_ms, Backend, Store, StoreError};
+use super::{json_param, now_ms, Backend, Store, StoreError};
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
 /// One message to store, already validated (trimmed, non-empty, within limits).
@@ -99,7 +99,7 @@ impl Store {
     pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
         let mut tx = self.write_tx().await?;
         if self.backend == Backend::Postgres {
-            lock_rooms(&mut tx, self.backend, batch).await?;
+            lock_batch(&mut tx, self.backend, batch).await?;
         }
         let earlier_rows = earlier_copies(&mut tx, self.backend, batch).await?;
         let earlier: HashMap<(UserId, &str), &Message> = earlier_rows
@@ -211,8 +211,7 @@ impl Store {
     /// The `last_seq` of each of these rooms that exists (one query, for the bus's
     /// reconciliation).
     pub async fn last_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Seq)>, StoreError> {
-        let ids = serde_json::to_string(rooms)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let ids = json_param(rooms)?;
         let ids_in = self.backend.int_rows("$1");
         Ok(sqlx::query_as(&format!(
             "SELECT id, last_seq FROM rooms WHERE id IN {ids_in}"
@@ -234,39 +233,32 @@ impl Store {
     }
 }
 
-/// Locks the rows of the batch's rooms, then of its senders, in id order (PostgreSQL).
-async fn lock_rooms(
+/// Locks the rows of the batch's rooms, then of its senders, each in id order (PostgreSQL).
+/// The senders too because a `client_msg_id` is unique per sender, whatever the room: the
+/// same id sent to two rooms through two nodes would otherwise pass both checks, and the
+/// second insert would fail its whole batch. Rooms first, then senders: one lock order for
+/// every writer, so no deadlock.
+async fn lock_batch(
     tx: &mut AnyConnection,
     backend: Backend,
     batch: &[SendRequest],
 ) -> Result<(), StoreError> {
-    let mut rooms: Vec<RoomId> = batch.iter().map(|r| r.room_id).collect();
-    rooms.sort_unstable();
-    rooms.dedup();
-    let ids = serde_json::to_string(&rooms)
-        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
     let ids_in = backend.int_rows("$1");
-    sqlx::query(&format!(
-        "SELECT id FROM rooms WHERE id IN {ids_in} ORDER BY id FOR UPDATE"
-    ))
-    .bind(ids)
-    .execute(&mut *tx)
-    .await?;
-    // Then the senders (a `client_msg_id` is unique per sender, whatever the room): the same
-    // id sent to two rooms through two nodes would otherwise pass both checks, and the second
-    // insert would fail its whole batch. Rooms first, then senders, each in id order: one
-    // lock order for every writer, so no deadlock.
-    let mut senders: Vec<UserId> = batch.iter().map(|r| r.sender_id).collect();
-    senders.sort_unstable();
-    senders.dedup();
-    let ids = serde_json::to_string(&senders)
-        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
-    sqlx::query(&format!(
-        "SELECT id FROM users WHERE id IN {ids_in} ORDER BY id FOR NO KEY UPDATE"
-    ))
-    .bind(ids)
-    .execute(&mut *tx)
-    .await?;
+    let rooms: Vec<i64> = batch.iter().map(|r| r.room_id).collect();
+    let senders: Vec<i64> = batch.iter().map(|r| r.sender_id).collect();
+    for (table, lock, mut ids) in [
+        ("rooms", "FOR UPDATE", rooms),
+        ("users", "FOR NO KEY UPDATE", senders),
+    ] {
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE id IN {ids_in} ORDER BY id {lock}"
+        ))
+        .bind(json_param(&ids)?)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -407,8 +399,7 @@ async fn insert(
 fn json_pairs<A: serde::Serialize, B: serde::Serialize>(
     pairs: impl Iterator<Item = (A, B)>,
 ) -> Result<String, StoreError> {
-    serde_json::to_string(&pairs.collect::<Vec<_>>())
-        .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))
+    json_param(&pairs.collect::<Vec<_>>())
 }
 
 /// A row the batch write inserted but cannot find again: never expected; the batch is not

@@ -1,6 +1,6 @@
 //! Queries on `rooms` and `members`: who may read and write where.
 
-use super::{now_ms, Store, StoreError};
+use super::{json_param, now_ms, Store, StoreError};
 use crate::model::{RoomKind, RoomSummary};
 use crate::protocol::{Message, RoomId, Seq, UserId};
 
@@ -302,8 +302,7 @@ impl Store {
         &self,
         pairs: &[(RoomId, UserId)],
     ) -> Result<Vec<(RoomId, UserId)>, StoreError> {
-        let json = serde_json::to_string(pairs)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let json = json_param(pairs)?;
         let pairs_in = self.backend.tuple_rows(
             "$1",
             &[

@@ -1,6 +1,6 @@
 //! Queries on `sessions`. Tokens never reach the database: only their SHA-256.
 
-use super::{now_ms, Store, StoreError};
+use super::{json_param, now_ms, Store, StoreError};
 use crate::protocol::UserId;
 
 /// A live session and the user it belongs to.
@@ -64,8 +64,7 @@ impl Store {
     /// Of these sessions, the ones still valid (not revoked, not expired): the bus's check
     /// after it may have missed a sign-out on another node.
     pub async fn live_sessions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
-        let ids = serde_json::to_string(ids)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let ids = json_param(ids)?;
         let ids_in = self.backend.int_rows("$1");
         Ok(sqlx::query_scalar(&format!(
             "SELECT id FROM sessions

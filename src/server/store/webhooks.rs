@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::backend::Col;
-use super::{now_ms, Backend, Store, StoreError};
+use super::{json_param, now_ms, Backend, Store, StoreError};
 use crate::protocol::{RoomId, Seq, UserId};
 
 /// An event a host hears of. The payload is thin: ids and `seq`, never a body.
@@ -104,9 +104,8 @@ pub(super) async fn enqueue_messages(
     if hooked.is_empty() || stored.is_empty() {
         return Ok(());
     }
-    let encode = |e: serde_json::Error| StoreError::Db(sqlx::Error::Encode(Box::new(e)));
-    let rows = serde_json::to_string(stored).map_err(encode)?;
-    let hosts = serde_json::to_string(hooked).map_err(encode)?;
+    let rows = json_param(stored)?;
+    let hosts = json_param(hooked)?;
     let event_id = event_id(backend);
     let object = backend.json_object();
     let body = backend.json_text(&format!(
@@ -152,8 +151,7 @@ impl Store {
         limit: i64,
         lease_ms: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let hosts = serde_json::to_string(live)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let hosts = json_param(live)?;
         let hosts_in = self.backend.text_rows("$2");
         let skip_locked = self.backend.skip_locked();
         let _gate = self.gate().await;
@@ -179,8 +177,7 @@ impl Store {
 
     /// When the next delivery of a live host falls due (ms), if any is waiting.
     pub async fn next_webhook_at(&self, live: &[String]) -> Result<Option<i64>, StoreError> {
-        let hosts = serde_json::to_string(live)
-            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let hosts = json_param(live)?;
         let hosts_in = self.backend.text_rows("$1");
         Ok(sqlx::query_scalar(&format!(
             "SELECT MIN(next_attempt_at) FROM webhook_outbox

@@ -3,20 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-
-fn row(room: RoomId, seq: Seq) -> Message {
-    Message {
-        id: seq,
-        room_id: room,
-        seq,
-        sender_id: 1,
-        sender_name: "u1".into(),
-        sender_username: "u1".into(),
-        client_msg_id: format!("m{seq}"),
-        body: "hi".into(),
-        created_at: 0,
-    }
-}
+use crate::server::hub::tests::message as row;
 
 fn seqs(rows: &[Message]) -> Vec<Seq> {
     rows.iter().map(|m| m.seq).collect()
