@@ -39,12 +39,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Moves the keyboard's focus to `<main>`, as the skip link's fragment does without script.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = document()
+        .get_element_by_id("main")
+        .and_then(|m| m.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
+    }
+}
+
 /// The application: session, chat client, and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let lang = RwSignal::new(i18n::initial());
-    provide_context(I18n(lang));
+    let i18n = I18n(lang);
+    provide_context(i18n);
     let session = Session::provide();
     let chat = Chat::new();
     provide_context(chat);
@@ -78,9 +91,13 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                // The router would take the fragment for a navigation: the focus moves here.
+                <a class="skip-link" href="#main" on:click=skip_to_main>
+                    {move || i18n.t().skip_to_content}
+                </a>
                 <TopBar />
                 <ConnectionBanner />
-                <main>
+                <main id="main" tabindex="-1">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />

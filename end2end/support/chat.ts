@@ -2,9 +2,17 @@
 import { Page, expect } from "@playwright/test";
 import { Person, open } from "./people";
 
+/** Opens the room list's "New chat" action: the forms to create a room and to message
+ *  someone. */
+export async function newChat(page: Page): Promise<void> {
+  const action = page.locator("main .rooms:not(.compact)").getByTestId("new-chat");
+  if (!(await action.evaluate((d: HTMLDetailsElement) => d.open))) await action.locator("summary").click();
+}
+
 /** From the room list, opens (or finds) the direct room with `other`. */
 export async function openDirect(person: Person, other: Person): Promise<string> {
   await open(person.page, "/");
+  await newChat(person.page);
   const form = person.page.locator('form:has(input[name="username"])');
   await form.locator('input[name="username"]').fill(other.username);
   await form.locator('button[type="submit"]').click();

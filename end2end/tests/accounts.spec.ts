@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { newChat } from "../support/chat";
 import { newPerson, open, signInOn, signUpOn, uniqueName } from "../support/people";
 
 test("a new user signs up, signs out, signs back in, and sees only their rooms", async ({ browser }) => {
@@ -7,6 +8,7 @@ test("a new user signs up, signs out, signs back in, and sees only their rooms",
 
   // Each creates a private room; a public room is listed for everyone to join.
   for (const [person, room] of [[minsu, "민수의 방"], [other, "Other's secret"]] as const) {
+    await newChat(person.page);
     await person.page.getByPlaceholder("New room name").fill(room);
     await person.page.getByLabel("Public").uncheck();
     await person.page.getByRole("button", { name: "Create" }).click();

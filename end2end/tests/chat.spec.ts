@@ -14,7 +14,10 @@ test("Alice and Bob chat live in a direct room", async ({ browser }) => {
   await expect(bob.page.getByRole("heading", { name: "Alice" })).toBeVisible();
   await expect(alice.page.getByTestId("online-count")).toHaveText("2 online");
   await expect(bob.page.getByTestId("online-count")).toHaveText("2 online");
-  await expect(alice.page.getByText("Bob joined")).toBeVisible();
+  // Who is here is the participant list's to say, not notices in the log.
+  await alice.page.getByTestId("online-count").click();
+  await expect(alice.page.getByTestId("people")).toContainText("Bob");
+  await expect(alice.page.getByTestId("people")).toContainText("Alice");
 
   // Alice's message reaches Bob without a reload, within a second: left for Bob, right for her.
   await say(alice.page, "Hello Bob");
@@ -37,10 +40,10 @@ test("Alice and Bob chat live in a direct room", async ({ browser }) => {
   await say(bob.page, "   ");
   await expect(bob.page.locator(".bubble")).toHaveCount(2);
 
-  // Bob leaves: the count goes back to one.
-  await bob.page.getByRole("link", { name: "Back to rooms" }).click();
+  // Bob leaves: the count goes back to one, and the list names Alice only.
+  await bob.page.getByRole("link", { name: "Parlor" }).click();
   await expect(alice.page.getByTestId("online-count")).toHaveText("1 online");
-  await expect(alice.page.getByText("Bob left")).toBeVisible();
+  await expect(alice.page.getByTestId("people")).not.toContainText("Bob");
 });
 
 test("Korean composition plus Enter sends exactly one message with the full text", async ({ browser }) => {

@@ -1,10 +1,12 @@
 import { expect, test } from "@playwright/test";
+import { newChat } from "../support/chat";
 import { newPerson, open } from "../support/people";
 
 test("Bob is invited into Alice's private room and joins it only when he accepts", async ({ browser }) => {
   const alice = await newPerson(browser, "alice", "Alice");
   const bob = await newPerson(browser, "bob", "Bob");
 
+  await newChat(alice.page);
   await alice.page.getByPlaceholder("New room name").fill("Team");
   await alice.page.getByLabel("Public").uncheck();
   await alice.page.getByRole("button", { name: "Create" }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { bubbles, flood, roomIdOf } from "../support/chat";
+import { bubbles, flood, roomIdOf, newChat } from "../support/chat";
 import { newPerson } from "../support/people";
 
 const MAX_ROWS = 150;
@@ -7,6 +7,7 @@ const MAX_ROWS = 150;
 test("scroll-back loads older pages without moving the message under the eye", async ({ browser }) => {
   const ann = await newPerson(browser, "ann", "Ann");
   const page = ann.page;
+  await newChat(page);
   await page.getByPlaceholder("New room name").fill("long history");
   await page.getByRole("button", { name: "Create" }).click();
   await expect(page.getByRole("heading", { name: "long history" })).toBeVisible();

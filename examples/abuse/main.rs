@@ -18,7 +18,8 @@
 //!
 //! It prints each phase's bystander ack latency and the server's memory, and fails when a
 //! bystander is disconnected, an attack's p99 is over twice the baseline's (the baseline taken
-//! as at least 5 ms: a 2-core machine's scheduling noise is a few milliseconds), the
+//! as at least 5 ms: a 2-core machine's scheduling noise is a few milliseconds) when it is
+//! run and again when it is repeated (a lone p99 of a few hundred acks is noise-prone), the
 //! server's peak RSS passes `--max-rss-mib` (256), Alice is locked out, or the server dies.
 //!
 //! `abuse [--seconds 5] [--max-rss-mib 256]` (build `parlor` first; CI runs `--seconds 2`).
@@ -160,27 +161,27 @@ async fn run() -> Result<bool, Error> {
     take(&watch);
     tokio::time::sleep(phase).await;
     let baseline = take(&watch);
-    rows.push(("baseline (no attack)", baseline.clone(), server.kb("VmRSS")));
+    rows.push((
+        "baseline (no attack)".to_owned(),
+        baseline.clone(),
+        server.kb("VmRSS"),
+        false,
+    ));
     let me = std::env::current_exe()?;
+    let floor = baseline.p99.max(5.0);
     for (name, key, _) in ATTACKS {
-        let deadline = Instant::now() + phase;
-        take(&watch);
-        let run = tokio::process::Command::new("nice")
-            .args(["-n", "19"])
-            .arg(&me)
-            .args(["--attack", key, &server.addr, &mallory.cookie])
-            .args([lobby.to_string(), seconds.to_string()])
-            .kill_on_drop(true)
-            .status();
-        match tokio::time::timeout(phase + Duration::from_secs(30), run).await {
-            Ok(Ok(status)) if status.success() => {}
-            Ok(Ok(status)) => println!("abuse: {name}: the attacker ended with {status}"),
-            Ok(Err(e)) => return Err(format!("cannot start the attacker: {e}").into()),
-            Err(_) => println!("abuse: {name}: the attacker did not stop in time"),
+        let first = attack_phase(&me, key, &server, &mallory, lobby, seconds, &watch).await?;
+        // One p99 of a few hundred acks is a handful of samples: a 2-core machine that a
+        // build or a page cache flush takes away for 60 ms puts a phase over its bound. An
+        // attack the server does not withstand is over again when repeated; noise is not.
+        // So a phase over its bound runs once more, and the repeat is what is judged.
+        let judged = name != ATTACKS[ATTACKS.len() - 1].0;
+        let over = judged && first.p99 > 2.0 * floor;
+        rows.push((name.to_owned(), first, server.kb("VmRSS"), judged && !over));
+        if over {
+            let again = attack_phase(&me, key, &server, &mallory, lobby, seconds, &watch).await?;
+            rows.push((format!("{name} (again)"), again, server.kb("VmRSS"), true));
         }
-        // A phase lasts its whole time, whenever the attacker gave up.
-        tokio::time::sleep_until(deadline).await;
-        rows.push((name, take(&watch), server.kb("VmRSS")));
     }
     // Alice, from her own address, was never locked out.
     let body = "username=alice&password=correct+horse+battery".to_owned();
@@ -190,14 +191,17 @@ async fn run() -> Result<bool, Error> {
         ok = false;
     }
     let peak = server.kb("VmHWM") / 1024;
-    let floor = baseline.p99.max(5.0);
     println!("\n| phase | bystander acks | p50 ms | p99 ms | max ms | server RSS MiB |");
     println!("|---|---:|---:|---:|---:|---:|");
-    for (name, s, rss) in &rows {
-        // Seven floods at once share the two cores with the server: reported, not judged.
-        let judged = *name != ATTACKS[ATTACKS.len() - 1].0;
-        let over = judged && s.p99 > 2.0 * floor;
-        let flag = if over { " **over**" } else { "" };
+    for (name, s, rss, judged) in &rows {
+        // Seven floods at once share the two cores with the server: reported, not judged;
+        // a phase that was repeated is judged by its repeat.
+        let over = s.p99 > 2.0 * floor;
+        let flag = match (over, judged) {
+            (true, true) => " **over**",
+            (true, false) => " (over)",
+            _ => "",
+        };
         println!(
             "| {name} | {} | {:.1} | {:.1}{flag} | {:.1} | {:.1} |",
             s.count,
@@ -206,7 +210,7 @@ async fn run() -> Result<bool, Error> {
             s.max,
             *rss as f64 / 1024.0
         );
-        if over || s.count == 0 {
+        if (over && *judged) || s.count == 0 {
             ok = false;
         }
     }
@@ -224,6 +228,37 @@ async fn run() -> Result<bool, Error> {
         }
     );
     Ok(ok)
+}
+
+/// One attack for `seconds` while the bystanders chat: their acks in that time.
+async fn attack_phase(
+    me: &std::path::Path,
+    key: &str,
+    server: &Server,
+    mallory: &Person,
+    lobby: RoomId,
+    seconds: u64,
+    watch: &Watch,
+) -> Result<Summary, Error> {
+    let phase = Duration::from_secs(seconds);
+    let deadline = Instant::now() + phase;
+    take(watch);
+    let run = tokio::process::Command::new("nice")
+        .args(["-n", "19"])
+        .arg(me)
+        .args(["--attack", key, &server.addr, &mallory.cookie])
+        .args([lobby.to_string(), seconds.to_string()])
+        .kill_on_drop(true)
+        .status();
+    match tokio::time::timeout(phase + Duration::from_secs(30), run).await {
+        Ok(Ok(status)) if status.success() => {}
+        Ok(Ok(status)) => println!("abuse: {key}: the attacker ended with {status}"),
+        Ok(Err(e)) => return Err(format!("cannot start the attacker: {e}").into()),
+        Err(_) => println!("abuse: {key}: the attacker did not stop in time"),
+    }
+    // A phase lasts its whole time, whenever the attacker gave up.
+    tokio::time::sleep_until(deadline).await;
+    Ok(take(watch))
 }
 
 fn options() -> Result<(u64, u64), Error> {

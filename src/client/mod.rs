@@ -5,8 +5,10 @@
 //! machine (host-tested); only `socket` (feature `hydrate`) touches the browser's WebSocket,
 //! and it is started once the user is signed in.
 
+pub mod bidi;
 pub mod browser;
 mod feed;
+pub mod grouping;
 pub mod mention;
 pub mod notify;
 pub mod outbox;
@@ -21,7 +23,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-pub use feed::{FailReason, Feed, Notice, Pending, PendingState, Typist, MAX_TRIES, TYPING_MS};
+pub use feed::{FailReason, Feed, Pending, PendingState, Typist, MAX_TRIES, TYPING_MS};
 pub use mention::mentions;
 
 use crate::model::Me;

@@ -42,6 +42,16 @@ impl Window {
     }
 }
 
+/// Where a reader left a room's log, to return there when the room is opened again: the
+/// window, and the message at the top of the view with its distance from the top. A reader
+/// who left at the bottom has none, and comes back to the latest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub window: Window,
+    pub seq: Seq,
+    pub from_top: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,41 +1,59 @@
-//! One message in the log: mine on the right, others' on the left, with name and time.
-//! The body is always text, never HTML; `@mentions` are highlighted.
+//! One message in the log: mine on the right, others' on the left with an avatar. The
+//! first of a group carries the name and time; the rest of the group (`continued`) only
+//! the body. The body is always text, never HTML, isolated for bidi, with `@mentions`
+//! highlighted and direction controls shown as marks (`client::bidi`).
 
 use leptos::prelude::*;
 
+use super::Avatar;
+use crate::client::bidi::{abbreviation, pieces, Piece};
 use crate::client::mention::{segments, Segment};
 use crate::client::Hydrated;
 use crate::client::{time, Chat, FailReason, Pending, PendingState};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::{Message, RoomId};
 
-/// A stored message; `read` says whether to show the other person's read marker under it.
+/// A stored message; `read` says whether to show the other person's read marker under it;
+/// `continued`, whether it goes on the group of the message before it.
 #[component]
-pub fn Bubble(message: Message, mine: bool, #[prop(into)] read: Signal<bool>) -> impl IntoView {
+pub fn Bubble(
+    message: Message,
+    mine: bool,
+    continued: bool,
+    #[prop(into)] read: Signal<bool>,
+) -> impl IntoView {
     let Hydrated(hydrated) = expect_context::<Hydrated>();
     let i18n = use_i18n();
     let at = message.created_at;
     let clock = move || time::clock(at, hydrated.get(), i18n.0.get());
-    let body = segments(&message.body)
-        .into_iter()
-        .map(|s| match s {
-            Segment::Text(t) => view! { <span>{t.to_owned()}</span> }.into_any(),
-            Segment::Mention(m) => view! { <mark class="mention">{m.to_owned()}</mark> }.into_any(),
-        })
-        .collect_view();
+    let header = if continued {
+        // Screen readers still hear who wrote it.
+        view! { <span class="visually-hidden">{message.sender_name}</span> }.into_any()
+    } else {
+        let avatar = (!mine).then(|| {
+            view! { <Avatar user_id=message.sender_id name=message.sender_name.clone() /> }
+        });
+        view! {
+            {avatar}
+            <header>
+                <span class="name" dir="auto">{message.sender_name}</span>
+                <span class="handle">{format!("@{}", message.sender_username)}</span>
+                <time>{clock}</time>
+            </header>
+        }
+        .into_any()
+    };
     view! {
         <article
             class="bubble"
             class:mine=mine
+            class:continued=continued
             data-seq=message.seq
             data-client-msg-id=message.client_msg_id
+            title=move || continued.then(clock)
         >
-            <header>
-                <span class="name">{message.sender_name}</span>
-                <span class="handle">{format!("@{}", message.sender_username)}</span>
-                <time>{clock}</time>
-            </header>
-            <p class="body">{body}</p>
+            {header}
+            <p class="body" dir="auto">{body(&message.body)}</p>
             <Show when=move || read.get()>
                 <footer class="read" data-testid="read-marker">
                     {move || i18n.t().read}
@@ -43,6 +61,36 @@ pub fn Bubble(message: Message, mine: bool, #[prop(into)] read: Signal<bool>) ->
             </Show>
         </article>
     }
+}
+
+/// A message's text: plain runs, `@mentions`, and a visible mark for each direction control
+/// (taken out of the text, so that it reorders nothing).
+fn body(text: &str) -> impl IntoView {
+    let i18n = use_i18n();
+    segments(text)
+        .into_iter()
+        .flat_map(|s| match s {
+            Segment::Mention(m) => {
+                vec![view! { <mark class="mention">{m.to_owned()}</mark> }.into_any()]
+            }
+            Segment::Text(t) => pieces(t)
+                .into_iter()
+                .map(|p| match p {
+                    Piece::Text(t) => view! { <span>{t.to_owned()}</span> }.into_any(),
+                    Piece::Control(c) => {
+                        let code = format!("U+{:04X}", u32::from(c));
+                        let label = move || fill(i18n.t().direction_control, &[("code", &code)]);
+                        view! {
+                            <abbr class="bidi-control" title=label.clone() aria-label=label>
+                                {abbreviation(c)}
+                            </abbr>
+                        }
+                        .into_any()
+                    }
+                })
+                .collect(),
+        })
+        .collect_view()
 }
 
 /// A message of mine not yet acknowledged: "sending", or failed with retry and discard.
@@ -79,7 +127,7 @@ pub fn PendingBubble(pending: Pending, room: RoomId) -> impl IntoView {
     };
     view! {
         <article class="bubble mine pending" data-client-msg-id=id>
-            <p class="body">{pending.body}</p>
+            <p class="body" dir="auto">{body(&pending.body)}</p>
             <footer>{status}</footer>
         </article>
     }

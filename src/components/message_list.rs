@@ -1,4 +1,5 @@
-//! The room's log: stored messages by `seq`, join/leave notices, then my pending sends.
+//! The room's log: stored messages by `seq`, grouped by sender under day separators in the
+//! reader's zone (`client::grouping`), then my pending sends.
 //!
 //! - It follows the latest message while the reader is at the bottom; scrolled up, new
 //!   messages raise a "new messages" pill instead of moving the page.
@@ -14,9 +15,10 @@ use leptos::prelude::*;
 
 use super::{Bubble, PendingBubble};
 use crate::api::older_messages;
-use crate::client::window::Window;
-use crate::client::{browser, Chat, Feed, Notice};
-use crate::i18n::{fill, use_i18n};
+use crate::client::grouping::{place, Placed};
+use crate::client::window::{Position, Window};
+use crate::client::{browser, time, Chat, Feed, Hydrated};
+use crate::i18n::use_i18n;
 use crate::protocol::{Message, Seq, UserId};
 
 /// Messages the window moves by.
@@ -28,15 +30,25 @@ const STICK_PX: i32 = 48;
 
 #[derive(Clone, PartialEq)]
 enum Row {
-    Message(Message),
-    Notice(Notice),
+    /// A day begins at the message of this time.
+    Day {
+        day: i64,
+        at: i64,
+    },
+    Message {
+        message: Message,
+        continued: bool,
+    },
 }
 
 impl Row {
+    /// A bubble that joins or leaves a group is drawn again: its key says which it is.
     fn key(&self) -> String {
         match self {
-            Row::Message(m) => format!("m{}", m.seq),
-            Row::Notice(n) => format!("n{}", n.id),
+            Row::Day { day, .. } => format!("d{day}"),
+            Row::Message { message, continued } => {
+                format!("m{}{}", message.seq, if *continued { "+" } else { "" })
+            }
         }
     }
 }
@@ -55,40 +67,40 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let i18n = use_i18n();
     let log = NodeRef::<Div>::new();
-    let window = RwSignal::new(Window::Latest);
-    let stuck = RwSignal::new(true);
+    // Back in a room: where the reader left it.
+    let left_at = *feed.position.lock().unwrap_or_else(|e| e.into_inner());
+    let window = RwSignal::new(left_at.map_or(Window::Latest, |p| p.window));
+    let stuck = RwSignal::new(left_at.is_none());
     let unseen = RwSignal::new(false);
     let loading = RwSignal::new(false);
-    let anchor = StoredValue::new(None::<Anchor>);
+    let anchor = StoredValue::new(left_at.map(|p| Anchor {
+        seq: p.seq,
+        from_top: p.from_top,
+    }));
+    let position = StoredValue::new(feed.position.clone());
     let room = feed.room_id;
-    let (messages, notices, pending) = (
-        feed.messages.clone(),
-        feed.notices.clone(),
-        feed.pending.clone(),
-    );
+    let (messages, pending) = (feed.messages.clone(), feed.pending.clone());
 
+    // Days in UTC while the page hydrates (as the server drew them), then in the reader's
+    // zone.
+    let Hydrated(hydrated) = expect_context::<Hydrated>();
     let rows = Memo::new({
         let messages = messages.clone();
         move |_| {
-            let mut rows: Vec<Row> = messages.with(|m| {
-                let range = window.get().slice(m);
-                m[range].iter().cloned().map(Row::Message).collect()
-            });
-            let (first, last) = match (rows.first(), rows.last()) {
-                (Some(Row::Message(a)), Some(Row::Message(b))) => (a.seq, b.seq),
-                _ => (0, Seq::MAX),
-            };
-            for n in notices.get() {
-                if n.after_seq < first || n.after_seq > last {
-                    continue;
-                }
-                let at = rows.partition_point(|r| match r {
-                    Row::Message(m) => m.seq <= n.after_seq,
-                    Row::Notice(_) => true,
-                });
-                rows.insert(at, Row::Notice(n));
-            }
-            rows
+            let local = hydrated.get();
+            messages.with(|m| {
+                let shown = &m[window.get().slice(m)];
+                place(shown, |at| time::day(at, local))
+                    .into_iter()
+                    .map(|p| match p {
+                        Placed::Day { day, at } => Row::Day { day, at },
+                        Placed::Message { index, continued } => Row::Message {
+                            message: shown[index].clone(),
+                            continued,
+                        },
+                    })
+                    .collect::<Vec<_>>()
+            })
         }
     });
 
@@ -129,10 +141,17 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
             })
             .collect();
         let found = placed.iter().find(|(_, offset)| *offset >= top);
-        anchor.set_value(found.map(|&(seq, offset)| Anchor {
+        let here = found.map(|&(seq, offset)| Anchor {
             seq,
             from_top: offset - top,
-        }));
+        });
+        anchor.set_value(here);
+        let left_at = here.filter(|_| !at_bottom).map(|a| Position {
+            window: window.get_untracked(),
+            seq: a.seq,
+            from_top: a.from_top,
+        });
+        position.with_value(|p| *p.lock().unwrap_or_else(|e| e.into_inner()) = left_at);
         let seen = placed
             .iter()
             .filter(|(_, offset)| *offset < bottom)
@@ -248,19 +267,20 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
         <div class="log" role="log" aria-live="polite" node_ref=log on:scroll=on_scroll>
             <For each=move || rows.get() key=Row::key let:row>
                 {match row {
-                    Row::Message(m) => {
-                        let mine = m.sender_id == me;
-                        let seq = m.seq;
+                    Row::Message { message, continued } => {
+                        let mine = message.sender_id == me;
+                        let seq = message.seq;
                         let read = Signal::derive(move || read_marker.get() == Some(seq));
-                        view! { <Bubble message=m mine read /> }.into_any()
+                        view! { <Bubble message mine continued read /> }.into_any()
                     }
-                    Row::Notice(n) => {
-                        let text = move || {
-                            let t = i18n.t();
-                            let template = if n.joined { t.joined } else { t.left };
-                            fill(template, &[("name", &n.name)])
-                        };
-                        view! { <p class="notice">{text}</p> }.into_any()
+                    Row::Day { at, .. } => {
+                        let label = move || time::day_label(at, hydrated.get(), i18n.0.get());
+                        view! {
+                            <h2 class="day" data-testid="day">
+                                <span>{label}</span>
+                            </h2>
+                        }
+                            .into_any()
                     }
                 }}
             </For>

@@ -1,5 +1,6 @@
 //! Components, one per file.
 
+mod avatar;
 mod bubble;
 mod composer;
 mod connection_banner;
@@ -21,6 +22,7 @@ mod sign_up;
 mod top_bar;
 mod typing_line;
 
+pub use avatar::Avatar;
 pub use bubble::{Bubble, PendingBubble};
 pub use composer::Composer;
 pub use connection_banner::ConnectionBanner;

@@ -17,8 +17,9 @@ pub fn NotifyButton() -> impl IntoView {
         (permission.get() == "default").then(|| {
             let label = move || i18n.t().enable_notifications;
             view! {
-                <button class="link bell" on:click=ask title=label aria-label=label>
-                    "🔔"
+                <button class="link bell" on:click=ask title=label>
+                    <span aria-hidden="true">"🔔"</span>
+                    <span class="label">{label}</span>
                 </button>
             }
         })

@@ -1,5 +1,8 @@
 //! The user's rooms with unread badges, live participant counts and last messages, then
-//! public rooms to join.
+//! public rooms to join. Creating a room and messaging someone are one "New chat" action
+//! that opens its two small forms (a `<details>`, so it works without script too).
+//!
+//! `compact` is the desktop sidebar beside a room: the user's rooms only.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,7 +15,7 @@ use crate::model::{RoomKind, RoomSummary};
 
 /// The room list. Every member room is watched, so badges, counts and previews stay live.
 #[component]
-pub fn RoomList() -> impl IntoView {
+pub fn RoomList(#[prop(optional)] compact: bool) -> impl IntoView {
     let i18n = use_i18n();
     let create = ServerAction::<CreateRoom>::new();
     let direct = ServerAction::<OpenDirect>::new();
@@ -22,10 +25,21 @@ pub fn RoomList() -> impl IntoView {
         |_| list_rooms(),
     );
     view! {
-        <section class="card rooms">
-            <h1>{move || i18n.t().rooms}</h1>
-            <CreateRoomForm action=create />
-            <DirectRoomForm action=direct />
+        <section class="card rooms" class:compact=compact>
+            <div class="rooms-head">
+                {if compact {
+                    view! { <h2>{move || i18n.t().rooms}</h2> }.into_any()
+                } else {
+                    view! { <h1>{move || i18n.t().rooms}</h1> }.into_any()
+                }}
+                <details class="new-chat" data-testid="new-chat">
+                    <summary class="button">{move || i18n.t().new_chat}</summary>
+                    <div class="popover">
+                        <CreateRoomForm action=create />
+                        <DirectRoomForm action=direct />
+                    </div>
+                </details>
+            </div>
             <Invitations />
             <Transition fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
                 {move || {
@@ -36,6 +50,7 @@ pub fn RoomList() -> impl IntoView {
                                 let (mine, others): (Vec<_>, Vec<_>) = rooms
                                     .into_iter()
                                     .partition(|r| r.is_member);
+                                let others = if compact { Vec::new() } else { others };
                                 let any_public = !others.is_empty();
                                 let last_public = others.last().map(|r| r.id);
                                 view! {
@@ -53,7 +68,8 @@ pub fn RoomList() -> impl IntoView {
                                             .map(|room| view! { <JoinRow room join /> })
                                             .collect_view()}
                                     </ul>
-                                    <MorePublicRooms after=last_public join />
+                                    {(!compact)
+                                        .then(|| view! { <MorePublicRooms after=last_public join /> })}
                                 }
                                     .into_any()
                             }
@@ -78,7 +94,7 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
     let id = room.id;
     Effect::new(move |_| chat.watch(id, 0));
     let online = feed.online.clone();
-    let count = move || online.with(|o| o.as_ref().map_or(0, Vec::len));
+    let count = Memo::new(move |_| online.with(|o| o.as_ref().map_or(0, Vec::len)));
     let unread = {
         let feed = feed.clone();
         Memo::new(move |_| feed.unread())
@@ -101,8 +117,8 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
             <A href=format!("/rooms/{}", room.id)>
                 <span class="room-name">{room.name}</span>
                 <span class=format!("kind {kind}")>{move || kind_text(i18n.t())}</span>
-                <span class="online" title=move || i18n.t().people_here>
-                    {count}
+                <span class="online" class:zero=move || count.get() == 0 title=move || i18n.t().people_here>
+                    {move || fill(i18n.t().online, &[("n", &count.get().to_string())])}
                 </span>
                 <span
                     class="badge"

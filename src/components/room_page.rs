@@ -1,9 +1,11 @@
-//! `/rooms/:id`: the room's header, its log, who is typing, and the composer.
+//! `/rooms/:id`: on a desktop the room list beside the room; the room's header with who is
+//! here, its log, who is typing, and the composer. Going to another room from the list
+//! changes the route's parameter only: the list stays, and the room is swapped in place.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Composer, MessageList, RoomActions, TypingLine};
+use super::{Avatar, Composer, MessageList, RoomActions, RoomList, TypingLine};
 use crate::api::{load_room, ApiError};
 use crate::client::Chat;
 use crate::i18n::{fill, use_i18n};
@@ -27,6 +29,12 @@ pub fn RoomPage() -> impl IntoView {
         }
     });
     view! {
+        <div class="split">
+        // Hidden on a phone, where the list and the room are two screens.
+        <aside class="sidebar" aria-label=move || i18n.t().rooms>
+            <RoomList compact=true />
+        </aside>
+        <div class="pane">
         <Suspense fallback=move || view! { <p class="loading">{move || i18n.t().loading}</p> }>
             {move || {
                 page.get()
@@ -46,6 +54,8 @@ pub fn RoomPage() -> impl IntoView {
                     })
             }}
         </Suspense>
+        </div>
+        </div>
     }
 }
 
@@ -70,16 +80,8 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     on_cleanup(move || chat.exit(room));
     let online = feed.online.clone();
     let count = move || online.with(|o| o.as_ref().map_or(0, Vec::len));
-    let names = feed.online.clone();
-    let names = move || {
-        names.with(|o| {
-            o.iter()
-                .flatten()
-                .map(|u| u.display_name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-    };
+    let here = feed.online.clone();
+    let here = move || here.get().unwrap_or_default();
     let direct = page.room.kind == crate::model::RoomKind::Direct;
     // A display name need not be unique: a direct room also names the person's username.
     let handle = page.room.peer_username.clone().map(|u| format!("@{u}"));
@@ -97,14 +99,28 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
                     })}
                 <h1>{page.room.name}</h1>
                 {handle.map(|h| view! { <span class="handle">{h}</span> })}
-                <span class="online" title=names data-testid="online-count">
-                    {move || fill(i18n.t().online, &[("n", &count().to_string())])}
-                </span>
+                // Who is here: a list that opens from the count, without script too.
+                <details class="people">
+                    <summary class="online" data-testid="online-count">
+                        {move || fill(i18n.t().online, &[("n", &count().to_string())])}
+                    </summary>
+                    <div class="people-list" data-testid="people">
+                        <h2>{move || i18n.t().here_now}</h2>
+                        <ul>
+                            <For each=here key=|u| u.user_id let:u>
+                                <li>
+                                    <Avatar user_id=u.user_id name=u.display_name.clone() />
+                                    <span dir="auto">{u.display_name}</span>
+                                </li>
+                            </For>
+                        </ul>
+                    </div>
+                </details>
                 {(!embedded).then(|| view! { <RoomActions room=actions /> })}
             </header>
             <MessageList feed=feed.clone() me=page.me.user_id direct />
             <TypingLine feed />
-            <Composer room />
+            <Composer room focus=!embedded />
         </section>
     }
 }

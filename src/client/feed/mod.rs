@@ -1,11 +1,13 @@
 //! One room as the browser holds it: stored messages by `seq`, the outbox of sends not yet
-//! acknowledged, presence, and join/leave notices.
+//! acknowledged, and presence (shown as the room's participant list, never as notices in
+//! the log: a reload or a flaky network would fill it with "left"/"joined" pairs).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use super::window::Position;
 
 use crate::protocol::{Ack, ErrorCode, Message, PresenceUser, RoomId, Seq, UserId};
 
@@ -39,15 +41,6 @@ pub enum FailReason {
     Refused(ErrorCode),
 }
 
-/// A presence change shown in the log, placed after the message it followed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub id: u64,
-    pub after_seq: Seq,
-    pub name: String,
-    pub joined: bool,
-}
-
 /// One room's live state. Reference-counted signals, so it outlives the page that shows it.
 #[derive(Clone)]
 pub struct Feed {
@@ -58,16 +51,16 @@ pub struct Feed {
     pub pending: ArcRwSignal<Vec<Pending>>,
     /// Who has the room open; `None` until the server has said.
     pub online: ArcRwSignal<Option<Vec<PresenceUser>>>,
-    pub notices: ArcRwSignal<Vec<Notice>>,
     /// The user's read position: the unread count is `latest_seq - read_seq`.
     pub read_seq: ArcRwSignal<Seq>,
     /// In a direct room, the other person's read position.
     pub peer_read_seq: ArcRwSignal<Option<Seq>>,
     /// Who is typing, and until when (milliseconds, browser clock).
     pub typing: ArcRwSignal<Vec<Typist>>,
+    /// Where the reader left the log, if not at the bottom.
+    pub position: Arc<Mutex<Option<Position>>>,
     /// The highest `seq` known from elsewhere (the room list) when no message is held.
     floor: ArcRwSignal<Seq>,
-    notice_ids: Arc<AtomicU64>,
 }
 
 /// Someone typing in a room.
@@ -88,12 +81,11 @@ impl Feed {
             messages: ArcRwSignal::new(Vec::new()),
             pending: ArcRwSignal::new(Vec::new()),
             online: ArcRwSignal::new(None),
-            notices: ArcRwSignal::new(Vec::new()),
             read_seq: ArcRwSignal::new(0),
             peer_read_seq: ArcRwSignal::new(None),
             typing: ArcRwSignal::new(Vec::new()),
+            position: Arc::new(Mutex::new(None)),
             floor: ArcRwSignal::new(0),
-            notice_ids: Arc::new(AtomicU64::new(1)),
         }
     }
 
@@ -279,33 +271,8 @@ impl Feed {
             .update(|p| p.retain(|p| p.client_msg_id != client_msg_id));
     }
 
-    /// Applies a presence snapshot; changes after the first become notices.
+    /// Applies a presence snapshot: who has the room open now.
     pub fn set_presence(&self, online: Vec<PresenceUser>) {
-        let before = self.online.get_untracked();
-        if let Some(before) = before {
-            let after_seq = self.last_seq();
-            let next_notice = || self.notice_ids.fetch_add(1, Ordering::Relaxed);
-            let mut notices = Vec::new();
-            for u in online.iter().filter(|u| !before.contains(u)) {
-                notices.push(Notice {
-                    id: next_notice(),
-                    after_seq,
-                    name: u.display_name.clone(),
-                    joined: true,
-                });
-            }
-            for u in before.iter().filter(|u| !online.contains(u)) {
-                notices.push(Notice {
-                    id: next_notice(),
-                    after_seq,
-                    name: u.display_name.clone(),
-                    joined: false,
-                });
-            }
-            if !notices.is_empty() {
-                self.notices.update(|n| n.extend(notices));
-            }
-        }
         self.online.set(Some(online));
     }
 }

@@ -163,30 +163,6 @@ fn replacing_after_a_reset_drops_what_was_held_and_the_old_floor() {
 }
 
 #[test]
-fn presence_changes_after_the_first_snapshot_become_notices() {
-    let feed = Feed::new(7);
-    let user = |user_id, name: &str| PresenceUser {
-        user_id,
-        display_name: name.into(),
-    };
-    feed.set_presence(vec![user(1, "Alice")]);
-    assert!(
-        feed.notices.get_untracked().is_empty(),
-        "the first snapshot is no news"
-    );
-    feed.merge(&[message(3, "c")]);
-    feed.set_presence(vec![user(1, "Alice"), user(2, "Bob")]);
-    feed.set_presence(vec![user(2, "Bob")]);
-    let notices = feed.notices.get_untracked();
-    let seen: Vec<(&str, bool, Seq)> = notices
-        .iter()
-        .map(|n| (n.name.as_str(), n.joined, n.after_seq))
-        .collect();
-    assert_eq!(seen, [("Bob", true, 3), ("Alice", false, 3)]);
-    assert!(notices[0].id < notices[1].id);
-}
-
-#[test]
 fn typing_notices_expire_and_end_when_the_typist_sends() {
     let feed = Feed::new(7);
     feed.typing_from(2, "Bob".into(), 0.0);

@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::protocol::ErrorCode;
 
+mod en;
+mod ko;
+use en::EN;
+use ko::KO;
+
 /// A language of the interface.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
@@ -203,8 +208,22 @@ pub struct Texts {
     pub online: &'static str,
     /// `{n}` unread messages (for the badge's label).
     pub unread: &'static str,
-    pub joined: &'static str,
-    pub left: &'static str,
+    /// The participant list's heading: who has the room open.
+    pub here_now: &'static str,
+    /// A day separator for today, and for yesterday; older days are dates.
+    pub today: &'static str,
+    pub yesterday: &'static str,
+    pub skip_to_content: &'static str,
+    /// The button that opens the forms to create a room or message someone.
+    pub new_chat: &'static str,
+    /// `{n}` characters left before the message limit.
+    pub chars_left: &'static str,
+    /// The message is `{n}` characters over the limit.
+    pub chars_over: &'static str,
+    /// A paste refused: it would make the message `{n}` characters, over `{max}`.
+    pub paste_refused: &'static str,
+    /// The visible mark of a hidden direction control (`{code}`, e.g. U+202E).
+    pub direction_control: &'static str,
     pub typing_one: &'static str,
     pub typing_two: &'static str,
     pub typing_many: &'static str,
@@ -297,136 +316,6 @@ impl Texts {
         }
     }
 }
-
-static EN: Texts = Texts {
-    tagline: "Real-time chat for your Q&A community.",
-    sign_in: "Sign in",
-    sign_up: "Sign up",
-    sign_out: "Sign out",
-    create_account: "Create an account",
-    username: "Username",
-    display_name: "Display name",
-    password: "Password",
-    username_hint: "3–32 characters: letters, digits, '.', '_' or '-'.",
-    display_name_hint: "Any script, e.g. 김민수. Defaults to the username.",
-    password_hint: "At least 8 characters.",
-    new_here: "New here?",
-    have_account: "Have an account?",
-    loading: "Loading…",
-    rooms: "Rooms",
-    public_rooms: "Public rooms",
-    new_room_name: "New room name",
-    public: "Public",
-    create: "Create",
-    create_room_label: "Create a room",
-    username_to_message: "Username to message",
-    message_someone: "Message someone",
-    message_button: "Message",
-    join: "Join",
-    more_public_rooms: "More public rooms",
-    invitations: "Invitations",
-    invited_by: "invited by {name}",
-    accept: "Accept",
-    decline: "Decline",
-    leave_room: "Leave room",
-    invite: "Invite",
-    username_to_invite: "Username to invite",
-    invitation_sent: "Invitation sent.",
-    block: "Block",
-    unblock: "Unblock",
-    kind_group: "group",
-    kind_direct: "direct",
-    people_here: "people here now",
-    back_to_rooms: "Back to rooms",
-    page_not_found: "Page not found",
-    online: "{n} online",
-    unread: "{n} unread",
-    joined: "{name} joined",
-    left: "{name} left",
-    typing_one: "{a} is typing…",
-    typing_two: "{a} and {b} are typing…",
-    typing_many: "{a} and {n} others are typing…",
-    write_message: "Write a message…",
-    message_label: "Message",
-    send: "Send",
-    sending: "Sending…",
-    not_sent: "Not sent: {reason}",
-    no_answer: "no answer from the server",
-    retry: "Retry",
-    discard: "Discard",
-    read: "Read",
-    new_messages: "New messages ↓",
-    jump_to_latest: "Jump to latest ↓",
-    loading_older: "Loading older messages…",
-    connection_lost: "Connection lost. Reconnecting…",
-    enable_notifications: "Notify me of mentions",
-    language: "Language",
-};
-
-static KO: Texts = Texts {
-    tagline: "Q&A 커뮤니티를 위한 실시간 채팅.",
-    sign_in: "로그인",
-    sign_up: "가입하기",
-    sign_out: "로그아웃",
-    create_account: "계정 만들기",
-    username: "사용자 이름",
-    display_name: "표시 이름",
-    password: "비밀번호",
-    username_hint: "영문자, 숫자, '.', '_', '-'로 3–32자.",
-    display_name_hint: "어떤 문자든 됩니다(예: 김민수). 비우면 사용자 이름을 씁니다.",
-    password_hint: "8자 이상.",
-    new_here: "처음이신가요?",
-    have_account: "계정이 있으신가요?",
-    loading: "불러오는 중…",
-    rooms: "채팅방",
-    public_rooms: "공개 채팅방",
-    new_room_name: "새 채팅방 이름",
-    public: "공개",
-    create: "만들기",
-    create_room_label: "채팅방 만들기",
-    username_to_message: "대화할 사용자 이름",
-    message_someone: "1:1 대화",
-    message_button: "대화하기",
-    join: "참여",
-    more_public_rooms: "공개 채팅방 더 보기",
-    invitations: "초대",
-    invited_by: "{name} 님의 초대",
-    accept: "수락",
-    decline: "거절",
-    leave_room: "방 나가기",
-    invite: "초대",
-    username_to_invite: "초대할 사용자 이름",
-    invitation_sent: "초대를 보냈습니다.",
-    block: "차단",
-    unblock: "차단 해제",
-    kind_group: "그룹",
-    kind_direct: "1:1",
-    people_here: "지금 있는 사람",
-    back_to_rooms: "채팅방 목록으로",
-    page_not_found: "페이지를 찾을 수 없습니다",
-    online: "{n}명 접속 중",
-    unread: "읽지 않음 {n}",
-    joined: "{name}님이 들어왔습니다",
-    left: "{name}님이 나갔습니다",
-    typing_one: "{a}님이 입력 중…",
-    typing_two: "{a}님과 {b}님이 입력 중…",
-    typing_many: "{a}님 외 {n}명이 입력 중…",
-    write_message: "메시지를 입력하세요…",
-    message_label: "메시지",
-    send: "보내기",
-    sending: "보내는 중…",
-    not_sent: "보내지 못함: {reason}",
-    no_answer: "서버 응답 없음",
-    retry: "다시 보내기",
-    discard: "삭제",
-    read: "읽음",
-    new_messages: "새 메시지 ↓",
-    jump_to_latest: "최신 메시지로 ↓",
-    loading_older: "이전 메시지를 불러오는 중…",
-    connection_lost: "연결이 끊어졌습니다. 다시 연결하는 중…",
-    enable_notifications: "멘션 알림 받기",
-    language: "언어",
-};
 
 #[cfg(test)]
 mod tests {
