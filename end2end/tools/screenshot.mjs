@@ -1,4 +1,5 @@
-// Takes the README's screenshot: two people chatting, side by side (desktop and phone).
+// Takes the README's screenshot: two people chatting, side by side (desktop with the room list
+// beside the room, and phone).
 // Usage: start Parlor on a fresh database, then `node tools/screenshot.mjs http://127.0.0.1:3000 ../docs/screenshot.png`.
 import { chromium } from "@playwright/test";
 
@@ -21,8 +22,14 @@ async function person(username, name, password, viewport, locale) {
   return page;
 }
 
-const minsu = await person("minsu", "김민수", "password-minsu", { width: 900, height: 640 }, "ko-KR");
+const minsu = await person("minsu", "김민수", "password-minsu", { width: 1100, height: 640 }, "ko-KR");
 const alice = await person("alice", "Alice", "password-alice", { width: 390, height: 640 }, "en-US");
+// A second room for Minsu's sidebar.
+await minsu.getByTestId("new-chat").locator("summary").click();
+await minsu.locator('input[name="name"]').fill("Rust 질문방");
+await minsu.locator('form:has(input[name="name"]) button[type="submit"]').click();
+await minsu.getByTestId("online-count").waitFor();
+await alice.getByTestId("new-chat").locator("summary").click();
 const form = alice.locator('form:has(input[name="username"])');
 await form.locator('input[name="username"]').fill("minsu");
 await form.locator('button[type="submit"]').click();
@@ -38,13 +45,15 @@ const say = async (page, text) => {
 await say(alice, "Hi! Did the answer about async Rust help?");
 await say(minsu, "네, 정말 도움이 됐어요. 감사합니다!");
 await say(alice, "Great. Ping me with @minsu if the borrow checker complains again.");
+await say(alice, "Or with a link to the question.");
 await say(minsu, "@alice 그럴게요 😄");
 await alice.locator(".composer textarea").pressSequentially("See you");
 await minsu.waitForTimeout(400);
+await minsu.locator("main").click({ position: { x: 5, y: 5 } });
 const a = await minsu.screenshot();
 const b = await alice.screenshot();
 // Put the two side by side in one image.
-const page = await (await browser.newContext({ viewport: { width: 1310, height: 660 } })).newPage();
+const page = await (await browser.newContext({ viewport: { width: 1510, height: 660 } })).newPage();
 await page.setContent(`<body style="margin:0;background:#d9dde4;display:flex;gap:10px;padding:10px">
   <img src="data:image/png;base64,${a.toString("base64")}">
   <img src="data:image/png;base64,${b.toString("base64")}"></body>`);

@@ -3,14 +3,17 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::form_error::last_result;
 use super::session::use_session;
 use super::FormError;
+use crate::api::SignIn;
 use crate::i18n::use_i18n;
 
 /// The sign-in form, with inline errors (wrong password, too many attempts).
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
+    let result = last_result::<SignIn, _>(session.sign_in.value());
     let i18n = use_i18n();
     let t = move || i18n.t();
     view! {
@@ -30,7 +33,7 @@ pub fn SignInPage() -> impl IntoView {
                         required
                     />
                 </label>
-                <FormError result=session.sign_in.value() />
+                <FormError result />
                 <button type="submit">{move || t().sign_in}</button>
             </ActionForm>
             <p class="hint">

@@ -3,8 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::form_error::last_result;
 use super::session::use_session;
 use super::FormError;
+use crate::api::SignUp;
 use crate::i18n::use_i18n;
 use crate::model::{MAX_DISPLAY_NAME_CHARS, USERNAME_CHARS};
 
@@ -12,6 +14,7 @@ use crate::model::{MAX_DISPLAY_NAME_CHARS, USERNAME_CHARS};
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let session = use_session();
+    let result = last_result::<SignUp, _>(session.sign_up.value());
     let i18n = use_i18n();
     let t = move || i18n.t();
     view! {
@@ -43,7 +46,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <input name="password" type="password" autocomplete="new-password" required />
                 </label>
                 <small class="field-hint">{move || t().password_hint}</small>
-                <FormError result=session.sign_up.value() />
+                <FormError result />
                 <button type="submit">{move || t().sign_up}</button>
             </ActionForm>
             <p class="hint">
