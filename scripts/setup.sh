@@ -66,4 +66,14 @@ if [ "${1:-}" = "--test" ]; then
     echo "error: no Chromium at $chromium; install Debian's chromium or set CHROMIUM_PATH" >&2
     exit 1
   fi
+  # The UI spec moves stored message times in the SQLite file with Debian's sqlite3.
+  if ! command -v sqlite3 >/dev/null; then
+    say "installing Debian's sqlite3 for the end-to-end tests"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 || {
+      $sudo apt-get update -qq
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3
+    }
+  fi
 fi

@@ -69,6 +69,8 @@ test("on a 390 px phone the room and the list are two screens and nothing is wid
 });
 
 test("messages group by sender and days separate at midnight in the reader's zone", async ({ browser }) => {
+  // Three more browser contexts load the room: slow on a loaded 2-core machine.
+  test.setTimeout(60_000);
   const kim = await newPerson(browser, "kim", "Kim");
   const url = await createRoom(kim.page, "midnight");
   for (const text of ["before midnight", "after midnight", "next morning"]) await say(kim.page, text);
@@ -83,7 +85,7 @@ test("messages group by sender and days separate at midnight in the reader's zon
     ["after midnight", at(15, 2)],
     ["next morning", at(15, 4)],
   ].map(([body, ms]) => `UPDATE messages SET created_at = ${ms} WHERE room_id = ${roomIdOf(url)} AND body = '${body}';`);
-  execFileSync("sqlite3", [db, "PRAGMA busy_timeout = 5000;", ...sql]);
+  execFileSync("sqlite3", [db, "PRAGMA busy_timeout = 5000;", ...sql], { timeout: 15_000 });
 
   const day = async (timezoneId: string, locale: string) => {
     const context = await browser.newContext({ timezoneId, locale, storageState: await kim.context.storageState() });

@@ -47,6 +47,10 @@ await say(minsu, "네, 정말 도움이 됐어요. 감사합니다!");
 await say(alice, "Great. Ping me with @minsu if the borrow checker complains again.");
 await say(alice, "Or with a link to the question.");
 await say(minsu, "@alice 그럴게요 😄");
+// The direct room is listed for Minsu once it has messages: his sidebar is read again.
+await minsu.reload();
+await minsu.locator(".app[data-hydrated=true]").waitFor();
+await minsu.getByTestId("online-count").waitFor();
 await alice.locator(".composer textarea").pressSequentially("See you");
 await minsu.waitForTimeout(400);
 await minsu.locator("main").click({ position: { x: 5, y: 5 } });
