@@ -35,8 +35,9 @@ install() {
   say "installing Debian's postgresql, redis-server and nginx-light (the multi-node store, bus and proxy)"
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx-light
+  # On stderr: what this script prints on stdout is evaluated as exports.
+  $sudo apt-get update -qq >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx-light >&2
 }
 
 exports() {
