@@ -19,38 +19,44 @@ use crate::protocol::{Message, RoomId};
 pub fn Bubble(
     message: Message,
     mine: bool,
-    continued: bool,
+    #[prop(into)] continued: Signal<bool>,
     #[prop(into)] read: Signal<bool>,
 ) -> impl IntoView {
     let Hydrated(hydrated) = expect_context::<Hydrated>();
     let i18n = use_i18n();
     let at = message.created_at;
     let clock = move || time::clock(at, hydrated.get(), i18n.0.get());
-    let header = if continued {
-        // Screen readers still hear who wrote it.
-        view! { <span class="visually-hidden">{message.sender_name}</span> }.into_any()
-    } else {
-        let avatar = (!mine).then(|| {
-            view! { <Avatar user_id=message.sender_id name=message.sender_name.clone() /> }
-        });
-        view! {
-            {avatar}
-            <header>
-                <span class="name" dir="auto">{message.sender_name}</span>
-                <span class="handle">{format!("@{}", message.sender_username)}</span>
-                <time>{clock}</time>
-            </header>
+    // Reactive: loading older messages above can put this one into a group.
+    let (name, username, sender_id) = (
+        message.sender_name.clone(),
+        message.sender_username.clone(),
+        message.sender_id,
+    );
+    let header = move || {
+        if continued.get() {
+            // Screen readers still hear who wrote it.
+            view! { <span class="visually-hidden">{name.clone()}</span> }.into_any()
+        } else {
+            let avatar = (!mine).then(|| view! { <Avatar user_id=sender_id name=name.clone() /> });
+            view! {
+                {avatar}
+                <header>
+                    <span class="name" dir="auto">{name.clone()}</span>
+                    <span class="handle">{format!("@{username}")}</span>
+                    <time>{clock}</time>
+                </header>
+            }
+            .into_any()
         }
-        .into_any()
     };
     view! {
         <article
             class="bubble"
             class:mine=mine
-            class:continued=continued
+            class:continued=move || continued.get()
             data-seq=message.seq
             data-client-msg-id=message.client_msg_id
-            title=move || continued.then(clock)
+            title=move || continued.get().then(clock)
         >
             {header}
             <p class="body" dir="auto">{body(&message.body)}</p>

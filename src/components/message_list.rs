@@ -42,13 +42,12 @@ enum Row {
 }
 
 impl Row {
-    /// A bubble that joins or leaves a group is drawn again: its key says which it is.
+    /// A bubble keeps its element when it joins or leaves a group (its header is
+    /// reactive), so the message under the reader's eye is never replaced.
     fn key(&self) -> String {
         match self {
             Row::Day { day, .. } => format!("d{day}"),
-            Row::Message { message, continued } => {
-                format!("m{}{}", message.seq, if *continued { "+" } else { "" })
-            }
+            Row::Message { message, .. } => format!("m{}", message.seq),
         }
     }
 }
@@ -267,10 +266,18 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
         <div class="log" role="log" aria-live="polite" node_ref=log on:scroll=on_scroll>
             <For each=move || rows.get() key=Row::key let:row>
                 {match row {
-                    Row::Message { message, continued } => {
+                    Row::Message { message, .. } => {
                         let mine = message.sender_id == me;
                         let seq = message.seq;
                         let read = Signal::derive(move || read_marker.get() == Some(seq));
+                        let continued = Signal::derive(move || {
+                            rows.with(|r| {
+                                r.iter().any(|r| {
+                                    matches!(r, Row::Message { message, continued: true }
+                                        if message.seq == seq)
+                                })
+                            })
+                        });
                         view! { <Bubble message mine continued read /> }.into_any()
                     }
                     Row::Day { at, .. } => {
