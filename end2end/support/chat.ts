@@ -59,37 +59,53 @@ export function roomIdOf(url: string): number {
 }
 
 /** Stores `count` messages `${prefix} 1..count` in a room through the page's own session,
- *  over a second socket, and waits for every ack. */
+ *  from a second tab (the page's own main thread is busy drawing what arrives, and a debug
+ *  build draws slowly), over its own socket, in rounds of 50 that each wait for their acks (so the socket's
+ *  outbound queue, which also carries the room's messages back, never fills). An error
+ *  frame or a close fails the flood at once instead of leaving it waiting. */
 export async function flood(page: Page, roomId: number, count: number, prefix: string): Promise<void> {
-  await page.evaluate(
+  const side = await page.context().newPage();
+  await side.goto(new URL("/healthz", page.url()).href);
+  await side.evaluate(
     async ({ roomId, count, prefix }) => {
       const ws = new WebSocket(`ws://${location.host}/ws`);
       const frames: any[] = [];
       let wake = () => {};
+      let failed: string | null = null;
       ws.onmessage = (e) => {
-        frames.push(JSON.parse(e.data));
+        const f = JSON.parse(e.data);
+        if (f.type === "error") failed = `error frame: ${e.data}`;
+        frames.push(f);
+        wake();
+      };
+      ws.onclose = (e) => {
+        failed ??= `closed with ${e.code}`;
         wake();
       };
       const until = async (pred: (f: any) => boolean) => {
         for (;;) {
+          if (failed) throw new Error(`flood: ${failed}`);
           const i = frames.findIndex(pred);
           if (i >= 0) return frames.splice(i, 1)[0];
           await new Promise<void>((r) => (wake = r));
         }
       };
-      await new Promise((r) => (ws.onopen = r));
+      await new Promise<void>((r) => (ws.onopen = () => r()) && (wake = r));
+      await until(() => true).then((f) => frames.unshift(f)); // hello, or the reason there is none
       ws.send(JSON.stringify({ type: "watch", rooms: [{ room_id: roomId, after_seq: 0 }] }));
       await until((f) => f.type === "caught_up");
-      for (let i = 1; i <= count; i++) {
-        ws.send(JSON.stringify({ type: "send", room_id: roomId, client_msg_id: crypto.randomUUID(), body: `${prefix} ${i}` }));
+      for (let from = 1; from <= count; from += 50) {
+        const to = Math.min(count, from + 49);
+        for (let i = from; i <= to; i++) {
+          ws.send(JSON.stringify({ type: "send", room_id: roomId, client_msg_id: crypto.randomUUID(), body: `${prefix} ${i}` }));
+        }
+        for (let i = from; i <= to; i++) await until((f) => f.type === "ack");
+        frames.length = 0;
       }
-      let acks = 0;
-      while (acks < count) {
-        await until((f) => f.type === "ack");
-        acks += 1;
-      }
+      ws.onclose = null;
       ws.close();
     },
     { roomId, count, prefix },
   );
+  await side.close();
 }
