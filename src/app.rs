@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" id="leptos" href=stylesheet />
                 <title>"Parlor"</title>
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrateAfterPaint options />
                 <MetaTags />
             </head>
             <body>
@@ -37,6 +37,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Loads the WASM and hydrates the page once the server's HTML has painted, instead of
+/// Leptos's `<HydrationScripts>`, whose preload hints start the 350 KB download while the
+/// HTML and the stylesheet are still on their way: on a slow phone link the text appears
+/// first, and the forms work before hydration (they are plain forms). The one inline
+/// script carries the page's CSP nonce.
+#[component]
+fn HydrateAfterPaint(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let script = format!(
+        "requestAnimationFrame(() => setTimeout(() => import({js:?}).then((m) => \
+         m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())), 0));",
+        js = format!("{pkg}.js"),
+        wasm = format!("{pkg}.wasm"),
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
 }
 
 /// Moves the keyboard's focus to `<main>`, as the skip link's fragment does without script.
