@@ -42,14 +42,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Loads the WASM and hydrates the page once the server's HTML has painted, instead of
 /// Leptos's `<HydrationScripts>`, whose preload hints start the 350 KB download while the
 /// HTML and the stylesheet are still on their way: on a slow phone link the text appears
-/// first, and the forms work before hydration (they are plain forms). The one inline
+/// first, and the forms work before hydration (they are plain forms). A page that paints no
+/// frame (opened in a background tab, or an embed's hidden frame) starts at once, or after
+/// 2 s at the latest, so its notifications and unread counts still come. The one inline
 /// script carries the page's CSP nonce.
 #[component]
 fn HydrateAfterPaint(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
     let script = format!(
-        "requestAnimationFrame(() => setTimeout(() => import({js:?}).then((m) => \
-         m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())), 0));",
+        "let started = false; \
+         const go = () => {{ if (started) return; started = true; \
+           import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())); }}; \
+         if (document.visibilityState === \"hidden\") go(); \
+         else {{ requestAnimationFrame(() => setTimeout(go, 0)); setTimeout(go, 2000); }}",
         js = format!("{pkg}.js"),
         wasm = format!("{pkg}.wasm"),
     );
