@@ -60,9 +60,9 @@ export function roomIdOf(url: string): number {
 
 /** Stores `count` messages `${prefix} 1..count` in a room through the page's own session,
  *  from a second tab (the page's own main thread is busy drawing what arrives, and a debug
- *  build draws slowly), over its own socket, in rounds of 50 that each wait for their acks (so the socket's
- *  outbound queue, which also carries the room's messages back, never fills). An error
- *  frame or a close fails the flood at once instead of leaving it waiting. */
+ *  build draws slowly), over its own socket, in rounds of 50 that each wait for their acks
+ *  (so the socket's outbound queue, which also carries the room's messages back, never
+ *  fills). An error frame or a close fails the flood at once instead of leaving it waiting. */
 export async function flood(page: Page, roomId: number, count: number, prefix: string): Promise<void> {
   const side = await page.context().newPage();
   await side.goto(new URL("/healthz", page.url()).href);
@@ -90,8 +90,10 @@ export async function flood(page: Page, roomId: number, count: number, prefix: s
           await new Promise<void>((r) => (wake = r));
         }
       };
-      await new Promise<void>((r) => (ws.onopen = () => r()) && (wake = r));
-      await until(() => true).then((f) => frames.unshift(f)); // hello, or the reason there is none
+      await new Promise<void>((resolve, reject) => {
+        ws.onopen = () => resolve();
+        ws.onerror = () => reject(new Error("flood: the socket did not open"));
+      });
       ws.send(JSON.stringify({ type: "watch", rooms: [{ room_id: roomId, after_seq: 0 }] }));
       await until((f) => f.type === "caught_up");
       for (let from = 1; from <= count; from += 50) {

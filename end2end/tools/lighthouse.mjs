@@ -7,6 +7,7 @@
 // Lighthouse itself is not a dependency of the tests (200 packages): the script is given
 // the path of an installed copy.
 import { chromium } from "@playwright/test";
+import { signUp } from "./person.mjs";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,20 +19,8 @@ const runs = Number(process.env.RUNS ?? 3);
 
 // A signed-in person with a direct room of a few messages, through the real pages.
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
-async function person(username, name) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/signup`);
-  await page.locator(".app[data-hydrated=true]").waitFor();
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="display_name"]').fill(name);
-  await page.locator('input[name="password"]').fill(`password-${username}`);
-  await page.locator('main button[type="submit"]').click();
-  await page.getByTestId("my-rooms").waitFor({ state: "attached" });
-  return page;
-}
-const ann = await person("ann", "Ann");
-await person("minsu", "김민수");
+const ann = await signUp(browser, base, "ann", "Ann");
+await signUp(browser, base, "minsu", "김민수");
 await ann.getByTestId("new-chat").locator("summary").click();
 const form = ann.locator('form:has(input[name="username"])');
 await form.locator('input[name="username"]').fill("minsu");

@@ -2,6 +2,7 @@
 // beside the room, and phone).
 // Usage: start Parlor on a fresh database, then `node tools/screenshot.mjs http://127.0.0.1:3000 ../docs/screenshot.png`.
 import { chromium } from "@playwright/test";
+import { signUp } from "./person.mjs";
 
 const [base, out] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -9,21 +10,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
 });
 
-async function person(username, name, password, viewport, locale) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  await page.goto(`${base}/signup`);
-  await page.locator(".app[data-hydrated=true]").waitFor();
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="display_name"]').fill(name);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('main button[type="submit"]').click();
-  await page.getByTestId("my-rooms").waitFor({ state: "attached" });
-  return page;
-}
-
-const minsu = await person("minsu", "김민수", "password-minsu", { width: 1100, height: 640 }, "ko-KR");
-const alice = await person("alice", "Alice", "password-alice", { width: 390, height: 640 }, "en-US");
+const minsu = await signUp(browser, base, "minsu", "김민수", { viewport: { width: 1100, height: 640 }, locale: "ko-KR", deviceScaleFactor: 1 });
+const alice = await signUp(browser, base, "alice", "Alice", { viewport: { width: 390, height: 640 }, locale: "en-US", deviceScaleFactor: 1 });
 // A second room for Minsu's sidebar.
 await minsu.getByTestId("new-chat").locator("summary").click();
 await minsu.locator('input[name="name"]').fill("Rust 질문방");
