@@ -39,12 +39,16 @@ pub struct RoomSummary {
     /// Whether the viewer is a member (non-members see only public rooms they may join).
     pub is_member: bool,
     pub last_seq: Seq,
-    /// The viewer's read position: `last_seq - last_read_seq` is their unread count.
+    /// The viewer's read position.
     pub last_read_seq: Seq,
+    /// Messages after `last_read_seq` (events such as edits and reactions are not counted).
+    #[serde(default)]
+    pub unread: i64,
     /// In a direct room, the other person's username (display names need not be unique).
     pub peer_username: Option<String>,
     /// In a direct room, whether the viewer has blocked the other person.
     pub peer_blocked: bool,
+    /// The newest message (not event), for the preview.
     pub last_message: Option<Message>,
 }
 

@@ -19,8 +19,13 @@ pub type UserId = i64;
 /// A position in one room's gap-free sequence, starting at 1.
 pub type Seq = i64;
 
-/// A stored chat message, exactly as the store committed it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A row of a room's sequence, as the store holds it now: a chat message (`kind` is
+/// `message`), or an event that changed one (`edit`, `delete`, `react`, `unreact`), which
+/// carries the changed message's full state in `target`.
+///
+/// A message's state (body, `html`, `edited_at`, `deleted`, `reactions`) is the server's:
+/// a client replaces what it holds when `version` is newer, and computes nothing itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: i64,
     pub room_id: RoomId,
@@ -30,9 +35,114 @@ pub struct Message {
     /// The sender's username: display names need not be unique, so it is shown beside them.
     pub sender_username: String,
     pub client_msg_id: String,
+    /// The Markdown source as the sender wrote it; empty once deleted, and in an event
+    /// (a reaction event: its emoji).
     pub body: String,
     /// Milliseconds since the Unix epoch, server clock. Display only.
     pub created_at: i64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// The `seq` of the last event that changed this message (its own `seq` until then).
+    /// A state with a higher `version` replaces one with a lower; an equal one is the same.
+    #[serde(default)]
+    pub version: Seq,
+    /// The body rendered from its chat Markdown by the server, sanitised HTML (empty when
+    /// deleted, and in events).
+    #[serde(default)]
+    pub html: String,
+    /// When the body was last edited (server clock, display only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// A tombstone: the message keeps its place, its body is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// One entry per emoji with at least one reaction, in the order they were first added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The message this one answers, as a short quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Quote>,
+    /// An event's changed message, in its state after every change stored so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Box<Message>>,
+}
+
+impl Message {
+    /// Whether this row is a chat message (shown, and counted as unread), not an event.
+    pub fn is_message(&self) -> bool {
+        self.kind == MessageKind::Message
+    }
+}
+
+/// What a row of the sequence is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Message,
+    Edit,
+    Delete,
+    React,
+    Unreact,
+}
+
+impl MessageKind {
+    /// The name stored in the `kind` column and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Message => "message",
+            MessageKind::Edit => "edit",
+            MessageKind::Delete => "delete",
+            MessageKind::React => "react",
+            MessageKind::Unreact => "unreact",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        [
+            MessageKind::Message,
+            MessageKind::Edit,
+            MessageKind::Delete,
+            MessageKind::React,
+            MessageKind::Unreact,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// The emoji a reaction may be: a small fixed set, so that a reaction bar stays readable.
+pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
+
+/// One emoji's reactions to a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Who reacted, in the order they did.
+    pub users: Vec<PresenceUser>,
+}
+
+/// The start of a replied-to message, as a reply shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub seq: Seq,
+    pub sender_name: String,
+    /// The first characters of its text, on one line (empty when deleted).
+    pub excerpt: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// Characters of a parent's text a reply's quote carries.
+pub const QUOTE_CHARS: usize = 120;
+
+/// A quote of `body`: its first [`QUOTE_CHARS`] characters, on one line.
+pub fn excerpt(body: &str) -> String {
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(QUOTE_CHARS) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
+    }
 }
 
 /// Where a client is in one room: it holds every message with `seq <= after_seq`.
@@ -78,6 +188,32 @@ pub enum ClientFrame {
         room_id: RoomId,
         client_msg_id: String,
         body: String,
+        /// The `seq` of the message this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+    },
+    /// Replace the body of one's own message `seq`, within `edit_window_secs` of sending
+    /// it. Answered by `ack` (the `seq` of the edit event) after the commit, or by `error`.
+    Edit {
+        room_id: RoomId,
+        client_msg_id: String,
+        seq: Seq,
+        body: String,
+    },
+    /// Delete one's own message `seq`: it becomes a tombstone. Answered like `edit`.
+    Delete {
+        room_id: RoomId,
+        client_msg_id: String,
+        seq: Seq,
+    },
+    /// Add (`on: true`) or take back one's reaction `emoji` (one of [`REACTIONS`]) to
+    /// message `seq`. Answered like `edit`.
+    React {
+        room_id: RoomId,
+        client_msg_id: String,
+        seq: Seq,
+        emoji: String,
+        on: bool,
     },
     /// The user is typing in a watched room. Send at most every few seconds while typing;
     /// the server passes it on to the room's watchers and stores nothing.
@@ -104,6 +240,9 @@ impl ClientFrame {
             ClientFrame::Enter { room_id }
             | ClientFrame::Exit { room_id }
             | ClientFrame::Send { room_id, .. }
+            | ClientFrame::Edit { room_id, .. }
+            | ClientFrame::Delete { room_id, .. }
+            | ClientFrame::React { room_id, .. }
             | ClientFrame::Typing { room_id }
             | ClientFrame::Read { room_id, .. } => Some(*room_id),
             ClientFrame::Watch { .. }
@@ -114,7 +253,8 @@ impl ClientFrame {
     }
 }
 
-/// The answer to a `send`, sent only after the message is committed.
+/// The answer to a `send` (or `edit`, `delete`, `react`), sent only after the row is
+/// committed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ack {
     pub client_msg_id: String,
@@ -122,6 +262,9 @@ pub struct Ack {
     pub seq: Seq,
     pub id: i64,
     pub created_at: i64,
+    /// A message's body as the server rendered it (empty for events).
+    #[serde(default)]
+    pub html: String,
 }
 
 impl From<&Message> for Ack {
@@ -132,6 +275,7 @@ impl From<&Message> for Ack {
             seq: m.seq,
             id: m.id,
             created_at: m.created_at,
+            html: m.html.clone(),
         }
     }
 }
@@ -231,6 +375,14 @@ pub enum ErrorCode {
     RateLimited,
     /// A `watch` would leave the socket watching more than `max_watch_rooms` rooms.
     TooManyRooms,
+    /// An `edit`, `delete`, `react` or reply names no message of the room (or a deleted one).
+    NoSuchMessage,
+    /// An `edit` or `delete` of someone else's message.
+    NotYours,
+    /// An `edit` after `edit_window_secs`.
+    EditWindowClosed,
+    /// A `react` with an emoji outside the server's set.
+    BadEmoji,
 }
 
 impl ErrorCode {
@@ -286,7 +438,8 @@ mod tests {
             ClientFrame::Send {
                 room_id: 3,
                 client_msg_id: "x".into(),
-                body: "hi".into()
+                body: "hi".into(),
+                reply_to: None,
             }
         );
         let ack = ServerFrame::Ack(Ack {
@@ -295,6 +448,7 @@ mod tests {
             seq: 7,
             id: 9,
             created_at: 1,
+            html: String::new(),
         });
         let text = serde_json::to_string(&ack).expect("serialises");
         assert!(text.starts_with(r#"{"type":"ack","#), "{text}");

@@ -29,6 +29,7 @@ async fn two_members_see_every_message_exactly_once_in_seq_order() {
                 room_id: room,
                 client_msg_id: msg_id(i),
                 body: format!("{text} {i}"),
+                reply_to: None,
             })
             .await;
     }

@@ -42,6 +42,7 @@ impl Seen {
                 room_id: room,
                 client_msg_id: id.to_owned(),
                 body: body.to_owned(),
+                reply_to: None,
             })
             .await;
         loop {

@@ -123,6 +123,7 @@ async fn sender(
                 room_id: room,
                 client_msg_id: id.clone(),
                 body: body.clone(),
+                reply_to: None,
             };
             if !s.try_send(&frame).await {
                 socket = None;

@@ -219,6 +219,7 @@ async fn send(socket: &mut Socket, (room_id, id, body): &(RoomId, String, String
             room_id: *room_id,
             client_msg_id: id.clone(),
             body: body.clone(),
+            reply_to: None,
         })
         .await
 }

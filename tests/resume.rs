@@ -21,6 +21,7 @@ async fn a_lost_ack_is_answered_by_the_retry_with_one_row() {
         room_id: room,
         client_msg_id: id.clone(),
         body: "are you there?".into(),
+        reply_to: None,
     })
     .await;
     // The network drops right after the send, before any ack can arrive.
@@ -59,6 +60,7 @@ async fn deliver_all(
                     room_id: room,
                     client_msg_id: id.clone(),
                     body: body.clone(),
+                    reply_to: None,
                 })
                 .await;
         }
@@ -176,6 +178,7 @@ async fn shutdown_acks_every_committed_send_then_closes_with_the_restart_code() 
             room_id: room,
             client_msg_id: msg_id(i),
             body: format!("m{i}"),
+            reply_to: None,
         })
         .await;
     }

@@ -324,7 +324,7 @@ async fn chatter(mut socket: Socket, room: RoomId, who: u64, watch: Arc<Watch>) 
             _ = every.tick() => {
                 let id = msg_id(who, counter.fetch_add(1, Ordering::Relaxed));
                 sent.insert(id.clone(), Instant::now());
-                let frame = ClientFrame::Send { room_id: room, client_msg_id: id, body: "hello".into() };
+                let frame = ClientFrame::Send { room_id: room, client_msg_id: id, body: "hello".into(), reply_to: None };
                 if socket.send(&frame).await.is_err() {
                     break;
                 }

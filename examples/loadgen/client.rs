@@ -142,6 +142,7 @@ impl Sender {
                     room_id: self.room,
                     client_msg_id: format!("{:08x}-0000-4000-8000-{:012x}", std::process::id(), n),
                     body: body.to_owned(),
+                    reply_to: None,
                 })
                 .map_err(|e| e.to_string())?
             }

@@ -62,6 +62,7 @@ mod tests {
             client_msg_id: format!("m{seq}"),
             body: "x".into(),
             created_at,
+            ..Message::default()
         }
     }
 

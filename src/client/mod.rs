@@ -23,7 +23,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-pub use feed::{FailReason, Feed, Pending, PendingState, Typist, MAX_TRIES, TYPING_MS};
+pub use feed::{
+    Change, FailReason, Feed, Pending, PendingChange, PendingState, Typist, MAX_TRIES, TYPING_MS,
+};
 pub use mention::mentions;
 
 use crate::model::Me;
@@ -56,7 +58,7 @@ pub enum Command {
     /// Count the user as present in a watched room.
     Enter(RoomId),
     Exit(RoomId),
-    /// Send the pending message with this `client_msg_id`.
+    /// Send the pending message (or change) with this `client_msg_id`.
     Send(RoomId, String),
     /// Tell the room the user is typing.
     Typing(RoomId),
@@ -211,7 +213,7 @@ impl Chat {
 
     /// Queues a message: shown at once as sending, sent when connected, retried with the
     /// same `client_msg_id` until acknowledged.
-    pub fn send_message(&self, room: RoomId, body: String) {
+    pub fn send_message(&self, room: RoomId, body: String, reply_to: Option<Seq>) {
         let id = new_client_msg_id();
         // Typing again after sending is news at once: the receiver cleared the notice.
         self.typed.update_value(|t| {
@@ -222,8 +224,16 @@ impl Chat {
             body,
             state: PendingState::Sending,
             tries: 0,
+            reply_to,
         });
         self.save_outbox();
+        self.command(Command::Send(room, id));
+    }
+
+    /// Asks for an edit, a delete or a reaction; the server's event shows it, in every tab.
+    pub fn change(&self, room: RoomId, change: Change) {
+        let id = new_client_msg_id();
+        self.feed(room).push_change(id.clone(), change);
         self.command(Command::Send(room, id));
     }
 

@@ -68,6 +68,7 @@ mod tests {
                 client_msg_id: format!("m{seq}"),
                 body: "x".into(),
                 created_at: 0,
+                ..Message::default()
             })
             .collect()
     }

@@ -39,7 +39,7 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
         let text = el.value();
         let body = text.trim();
         if !body.is_empty() {
-            chat.send_message(room, body.to_owned());
+            chat.send_message(room, body.to_owned(), None);
         }
         el.set_value("");
         length.set(0);

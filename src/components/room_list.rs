@@ -91,6 +91,7 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
     let feed = chat.feed(room.id);
     feed.note_seen(room.last_seq);
     feed.advance_read(room.last_read_seq);
+    feed.note_unread(room.last_seq, room.last_read_seq, room.unread);
     let id = room.id;
     Effect::new(move |_| chat.watch(id, 0));
     let online = feed.online.clone();

@@ -70,6 +70,11 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     chat.note_epoch(&page.epoch);
     feed.merge(&page.messages);
     feed.advance_read(page.room.last_read_seq);
+    feed.note_unread(
+        page.room.last_seq,
+        page.room.last_read_seq,
+        page.room.unread,
+    );
     if let Some(seq) = page.peer_read_seq {
         feed.advance_peer_read(seq);
     }

@@ -3,6 +3,7 @@
 //! - [`config`]: `Leptos.toml` and `PARLOR_*` variables;
 //! - [`store`]: every SQL query (SQLite or PostgreSQL through sqlx);
 //! - [`writer`]: the one task that commits messages in batches, then publishes them;
+//! - [`markdown`]: a message body's chat Markdown rendered to sanitised HTML;
 //! - [`hub`]: per-room fan-out and presence in memory;
 //! - [`bus`]: with several nodes, what each hub hears from the others (Redis pub/sub), in
 //!   `seq` order with gaps filled from the store;
@@ -28,6 +29,7 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod logs;
+pub mod markdown;
 pub mod metrics;
 pub mod resume;
 pub mod state;

@@ -599,6 +599,7 @@ impl Socket {
             room_id,
             client_msg_id: client_msg_id.to_owned(),
             body: body.to_owned(),
+            reply_to: None,
         })
         .await;
         loop {

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::window::Position;
 
-use crate::protocol::{Ack, ErrorCode, Message, PresenceUser, RoomId, Seq, UserId};
+use crate::protocol::{excerpt, Ack, ErrorCode, Message, PresenceUser, Quote, RoomId, Seq, UserId};
+
+mod changes;
+pub use changes::{Change, PendingChange};
 
 /// Sends of one message without an answer before it is shown as failed.
 pub const MAX_TRIES: u32 = 5;
@@ -23,6 +26,9 @@ pub struct Pending {
     /// How many times it was put on the wire.
     #[serde(default)]
     pub tries: u32,
+    /// The `seq` of the message it answers.
+    #[serde(default)]
+    pub reply_to: Option<Seq>,
 }
 
 /// Where a pending message stands.
@@ -45,13 +51,18 @@ pub enum FailReason {
 #[derive(Clone)]
 pub struct Feed {
     pub room_id: RoomId,
-    /// Stored messages, ascending by `seq`, each `seq` once.
+    /// Stored messages (never events), ascending by `seq`, each `seq` once, each in the
+    /// newest state received.
     pub messages: ArcRwSignal<Vec<Message>>,
     /// Sends not yet acknowledged, in the order they were made.
     pub pending: ArcRwSignal<Vec<Pending>>,
+    /// Edits, deletes and reactions not yet acknowledged (in memory only).
+    pub changes: ArcRwSignal<Vec<PendingChange>>,
+    /// Why the server refused the user's last change, until the next one.
+    pub refused: ArcRwSignal<Option<ErrorCode>>,
     /// Who has the room open; `None` until the server has said.
     pub online: ArcRwSignal<Option<Vec<PresenceUser>>>,
-    /// The user's read position: the unread count is `latest_seq - read_seq`.
+    /// The user's read position: the unread count is the messages after it.
     pub read_seq: ArcRwSignal<Seq>,
     /// In a direct room, the other person's read position.
     pub peer_read_seq: ArcRwSignal<Option<Seq>>,
@@ -61,6 +72,18 @@ pub struct Feed {
     pub position: Arc<Mutex<Option<Position>>>,
     /// The highest `seq` known from elsewhere (the room list) when no message is held.
     floor: ArcRwSignal<Seq>,
+    /// The highest `seq` of an event received (events are applied, not held).
+    tail: ArcRwSignal<Seq>,
+    /// The server's count from the room list: messages in (`read`, `upto`].
+    counted: ArcRwSignal<Counted>,
+}
+
+/// An unread count the server made, and what it counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counted {
+    upto: Seq,
+    read: Seq,
+    unread: i64,
 }
 
 /// Someone typing in a room.
@@ -80,24 +103,52 @@ impl Feed {
             room_id,
             messages: ArcRwSignal::new(Vec::new()),
             pending: ArcRwSignal::new(Vec::new()),
+            changes: ArcRwSignal::new(Vec::new()),
+            refused: ArcRwSignal::new(None),
             online: ArcRwSignal::new(None),
             read_seq: ArcRwSignal::new(0),
             peer_read_seq: ArcRwSignal::new(None),
             typing: ArcRwSignal::new(Vec::new()),
             position: Arc::new(Mutex::new(None)),
             floor: ArcRwSignal::new(0),
+            tail: ArcRwSignal::new(0),
+            counted: ArcRwSignal::new(Counted::default()),
         }
     }
 
     /// The newest `seq` known (tracked).
     pub fn latest_seq(&self) -> Seq {
         let held = self.messages.with(|m| m.last().map_or(0, |m| m.seq));
-        held.max(self.floor.get())
+        held.max(self.floor.get()).max(self.tail.get())
     }
 
-    /// Unread messages: derived from `seq`s, never counted (tracked).
+    /// Unread messages after the read position (events never count), derived from what is
+    /// held and what the server counted, never kept as a counter (tracked).
     pub fn unread(&self) -> Seq {
-        (self.latest_seq() - self.read_seq.get()).max(0)
+        let read = self.read_seq.get();
+        let counted = self.counted.get();
+        let held_after = |from: Seq, to: Seq| {
+            self.messages.with(|m| {
+                let count = m.iter().filter(|m| m.seq > from && m.seq <= to).count();
+                Seq::try_from(count).unwrap_or(Seq::MAX)
+            })
+        };
+        let below = if read >= counted.upto {
+            0
+        } else if read == counted.read {
+            counted.unread
+        } else {
+            held_after(read, counted.upto)
+        };
+        below + held_after(read.max(counted.upto), Seq::MAX)
+    }
+
+    /// Notes the server's unread count: `unread` messages in (`read`, `upto`].
+    pub fn note_unread(&self, upto: Seq, read: Seq, unread: i64) {
+        let counted = Counted { upto, read, unread };
+        if self.counted.get_untracked().upto <= upto {
+            self.counted.set(counted);
+        }
     }
 
     /// Moves a read position forward; it never moves back.
@@ -138,12 +189,13 @@ impl Feed {
         }
     }
 
-    /// The cursor to resume from: the highest `seq` held.
+    /// The cursor to resume from: the highest `seq` held or applied.
     pub fn last_seq(&self) -> Seq {
         let held = self
             .messages
             .with_untracked(|m| m.last().map_or(0, |m| m.seq));
         held.max(self.floor.get_untracked())
+            .max(self.tail.get_untracked())
     }
 
     /// Notes that everything up to `seq` is known (used by the room list).
@@ -153,16 +205,35 @@ impl Feed {
         }
     }
 
-    /// Inserts stored messages in `seq` order, ignoring those already held, and retires the
-    /// pending sends they confirm.
+    /// Inserts stored messages in `seq` order, replaces a held one by a newer state of it
+    /// (its own, or an event's target), and retires the pending sends they confirm. A repeated
+    /// or older state changes nothing, so replays and reorderings are harmless.
     pub fn merge(&self, incoming: &[Message]) {
         if incoming.is_empty() {
             return;
         }
+        let tail = incoming
+            .iter()
+            .filter(|m| !m.is_message())
+            .map(|m| m.seq)
+            .max();
+        if let Some(tail) = tail.filter(|&t| t > self.tail.get_untracked()) {
+            self.tail.set(tail);
+        }
         self.messages.update(|held| {
             for m in incoming {
-                if let Err(at) = held.binary_search_by_key(&m.seq, |h| h.seq) {
-                    held.insert(at, m.clone());
+                // An event brings its target's state, applied to a held message only (a
+                // message not loaded comes with its current state when history brings it).
+                let (state, insert) = match &m.target {
+                    Some(target) => (target.as_ref(), false),
+                    None if m.is_message() => (m, true),
+                    None => continue,
+                };
+                match held.binary_search_by_key(&state.seq, |h| h.seq) {
+                    Ok(at) if state.version > held[at].version => held[at] = state.clone(),
+                    Ok(_) => {}
+                    Err(at) if insert => held.insert(at, state.clone()),
+                    Err(_) => {}
                 }
             }
         });
@@ -226,24 +297,51 @@ impl Feed {
 
     /// Turns an acknowledged send into the stored message it became.
     pub fn ack(&self, ack: &Ack, me: &crate::model::Me) {
-        let body = self.pending.with_untracked(|p| {
+        self.settle_change(&ack.client_msg_id, None);
+        let sent = self.pending.with_untracked(|p| {
             p.iter()
                 .find(|p| p.client_msg_id == ack.client_msg_id)
-                .map(|p| p.body.clone())
+                .map(|p| (p.body.clone(), p.reply_to))
         });
-        if let Some(body) = body {
-            self.merge(&[Message {
-                id: ack.id,
-                room_id: ack.room_id,
-                seq: ack.seq,
-                sender_id: me.user_id,
-                sender_name: me.display_name.clone(),
-                sender_username: me.username.clone(),
-                client_msg_id: ack.client_msg_id.clone(),
-                body,
-                created_at: ack.created_at,
-            }]);
-        }
+        let Some((body, reply_to)) = sent else {
+            return;
+        };
+        let reply = reply_to.map(|seq| {
+            self.quote_of(seq).unwrap_or(Quote {
+                seq,
+                ..Quote::default()
+            })
+        });
+        self.merge(&[Message {
+            id: ack.id,
+            room_id: ack.room_id,
+            seq: ack.seq,
+            sender_id: me.user_id,
+            sender_name: me.display_name.clone(),
+            sender_username: me.username.clone(),
+            client_msg_id: ack.client_msg_id.clone(),
+            body,
+            created_at: ack.created_at,
+            html: ack.html.clone(),
+            reply,
+            // Built here, not received: any state the server sends replaces it.
+            version: 0,
+            ..Message::default()
+        }]);
+    }
+
+    /// The quote of a held message, as a reply to it shows it.
+    pub fn quote_of(&self, seq: Seq) -> Option<Quote> {
+        self.messages.with_untracked(|held| {
+            let at = held.binary_search_by_key(&seq, |h| h.seq).ok()?;
+            let m = &held[at];
+            Some(Quote {
+                seq,
+                sender_name: m.sender_name.clone(),
+                excerpt: excerpt(&m.body),
+                deleted: m.deleted,
+            })
+        })
     }
 
     /// Marks a send as failed, with the reason to show.

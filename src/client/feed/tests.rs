@@ -15,6 +15,7 @@ pub(crate) fn message(seq: Seq, client_msg_id: &str) -> Message {
         client_msg_id: client_msg_id.into(),
         body: format!("body {seq}"),
         created_at: seq * 1_000,
+        ..Message::default()
     }
 }
 
@@ -24,6 +25,7 @@ fn pending(id: &str) -> Pending {
         body: format!("body of {id}"),
         state: PendingState::Sending,
         tries: 0,
+        reply_to: None,
     }
 }
 
@@ -82,6 +84,7 @@ fn an_ack_becomes_the_stored_message_and_a_repeated_ack_changes_nothing() {
         id: 40,
         seq: 9,
         created_at: 5,
+        html: String::new(),
     };
     feed.ack(&ack, &me());
     feed.ack(&ack, &me());

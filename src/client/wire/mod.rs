@@ -87,6 +87,8 @@ pub fn opening(chat: Chat, intents: &Intents) -> Vec<ClientFrame> {
             .into_iter()
             .filter_map(|id| feed.take_try(&id));
         frames.extend(sends.map(|p| send_frame(room_id, p)));
+        let changes = feed.unsent_changes().into_iter();
+        frames.extend(changes.filter_map(|id| feed.take_change(&id)));
     }
     frames
 }
@@ -105,7 +107,13 @@ pub fn frame_for(chat: Chat, intents: &Intents, command: &Command) -> Option<Cli
         }),
         Command::Enter(room) => Some(ClientFrame::Enter { room_id: *room }),
         Command::Exit(room) => Some(ClientFrame::Exit { room_id: *room }),
-        Command::Send(room, id) => chat.feed(*room).take_try(id).map(|p| send_frame(*room, p)),
+        Command::Send(room, id) => {
+            let feed = chat.feed(*room);
+            match feed.take_try(id) {
+                Some(pending) => Some(send_frame(*room, pending)),
+                None => feed.take_change(id),
+            }
+        }
         Command::Typing(room) => Some(ClientFrame::Typing { room_id: *room }),
         Command::Read(room, seq) => Some(ClientFrame::Read {
             room_id: *room,
@@ -119,6 +127,7 @@ fn send_frame(room_id: RoomId, pending: Pending) -> ClientFrame {
         room_id,
         client_msg_id: pending.client_msg_id,
         body: pending.body,
+        reply_to: pending.reply_to,
     }
 }
 
@@ -148,9 +157,10 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
         ServerFrame::Message(m) => {
             let feed = chat.feed(m.room_id);
             feed.expire_typing(now_ms, Some(m.sender_id));
-            let mention = me
-                .as_ref()
-                .is_some_and(|me| m.sender_id != me.user_id && mentions(&m.body, &me.username));
+            let mention = m.is_message()
+                && me
+                    .as_ref()
+                    .is_some_and(|me| m.sender_id != me.user_id && mentions(&m.body, &me.username));
             let effect = mention.then(|| Effect::Notify {
                 sender: m.sender_name.clone(),
                 body: m.body.clone(),
@@ -212,7 +222,12 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
             (Some(id), Some(room)) if code.is_retriable() => {
                 return vec![Effect::RetryLater(room, id)];
             }
-            (Some(id), Some(room)) => chat.feed(room).fail(&id, FailReason::Refused(code)),
+            (Some(id), Some(room)) => {
+                let feed = chat.feed(room);
+                if !feed.settle_change(&id, Some(code)) {
+                    feed.fail(&id, FailReason::Refused(code));
+                }
+            }
             _ => return vec![Effect::Log(message, code == ErrorCode::BadFrame)],
         },
     }

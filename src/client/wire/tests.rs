@@ -29,6 +29,7 @@ fn message(room_id: RoomId, seq: Seq, sender_id: i64, body: &str) -> Message {
         client_msg_id: format!("c{room_id}-{seq}"),
         body: body.into(),
         created_at: 0,
+        ..Message::default()
     }
 }
 
@@ -38,6 +39,7 @@ fn pending(id: &str) -> Pending {
         body: format!("body of {id}"),
         state: PendingState::Sending,
         tries: 0,
+        reply_to: None,
     }
 }
 
@@ -99,12 +101,14 @@ fn the_opening_resumes_every_room_from_its_cursor_then_enters_reads_and_resends(
             ClientFrame::Send {
                 room_id: 4,
                 client_msg_id: "p1".into(),
-                body: "body of p1".into()
+                body: "body of p1".into(),
+                reply_to: None,
             },
             ClientFrame::Send {
                 room_id: 4,
                 client_msg_id: "p2".into(),
-                body: "body of p2".into()
+                body: "body of p2".into(),
+                reply_to: None,
             },
         ]
     );
@@ -190,6 +194,7 @@ fn acks_caught_up_and_read_markers_move_the_right_positions() {
         id: 1,
         seq: 5,
         created_at: 0,
+        html: String::new(),
     };
     apply(chat, ServerFrame::Ack(ack), 0.0);
     assert!(feed.pending.get_untracked().is_empty());

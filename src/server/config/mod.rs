@@ -89,6 +89,8 @@ pub struct Config {
     pub session_days: i64,
     /// Longest message body, in characters, after trimming.
     pub max_body_chars: usize,
+    /// How long after sending a message its sender may still edit it, in seconds.
+    pub edit_window_secs: i64,
     /// Largest WebSocket frame or message the server reads, in bytes.
     pub max_frame_bytes: usize,
     /// Messages per page of history (first paint and each scroll-back page).
@@ -194,6 +196,7 @@ impl Default for Config {
             secure_cookies: None,
             session_days: 30,
             max_body_chars: 4000,
+            edit_window_secs: 3600,
             max_frame_bytes: 64 * 1024,
             history_page: 50,
             resume_limit: 1000,

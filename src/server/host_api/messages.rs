@@ -13,7 +13,7 @@ use super::rooms::find;
 use super::{json, user_id, Host, HostApiError};
 use crate::protocol::{Message, Seq};
 use crate::server::state::AppState;
-use crate::server::store::{SendOutcome, SendRequest, SYSTEM_SUB};
+use crate::server::store::{Action, SendOutcome, SendRequest, SYSTEM_SUB};
 
 /// A message as the API shows it: the host's ids, not Parlor's users.
 #[derive(Serialize)]
@@ -95,7 +95,7 @@ pub async fn post(
         sender_name: sender.display_name,
         sender_username: sender.username,
         client_msg_id: format!("{KEY_PREFIX}{idempotency}"),
-        body: body.to_owned(),
+        action: Action::post(body, None),
     };
     let outcome = state
         .writer
@@ -109,6 +109,8 @@ pub async fn post(
         }
         SendOutcome::Duplicate(_) => return Err(HostApiError::IdempotencyKeyReused),
         SendOutcome::NotMember => return Err(HostApiError::NotMember),
+        // A post names no message, so the writer has nothing to refuse it for.
+        SendOutcome::Refused(_) => return Err(HostApiError::Unavailable),
     };
     if status == StatusCode::CREATED {
         state.webhooks.wake();

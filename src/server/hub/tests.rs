@@ -22,6 +22,7 @@ pub(crate) fn message(room: RoomId, seq: Seq) -> Message {
         client_msg_id: format!("m{seq}"),
         body: "hi".into(),
         created_at: 0,
+        ..Message::default()
     }
 }
 

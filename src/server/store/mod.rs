@@ -27,7 +27,7 @@ pub use accounts::{NewUser, UserRow};
 pub use backend::Backend;
 pub use consent::InviteOutcome;
 pub use hosts::{HostProfile, HostRoom, HostRoomUnread, HostSignIn, HostSignedIn, SYSTEM_SUB};
-pub use messages::{SendOutcome, SendRequest};
+pub use messages::{Action, SendOutcome, SendRequest};
 pub use rooms::{JoinOutcome, ReadState};
 pub use sessions::SessionUser;
 pub use webhooks::{Attempt, Delivery, OutboxBacklog};

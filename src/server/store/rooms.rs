@@ -22,6 +22,7 @@ struct RoomRow {
     is_member: i64,
     last_seq: i64,
     last_read_seq: i64,
+    unread: i64,
     peer_username: Option<String>,
     peer_blocked: i64,
     msg_id: Option<i64>,
@@ -31,6 +32,11 @@ struct RoomRow {
     client_msg_id: Option<String>,
     body: Option<String>,
     created_at: Option<i64>,
+    msg_seq: Option<Seq>,
+    html: Option<String>,
+    deleted: Option<i64>,
+    edited_at: Option<i64>,
+    version: Option<Seq>,
 }
 
 impl From<RoomRow> for RoomSummary {
@@ -40,13 +46,18 @@ impl From<RoomRow> for RoomSummary {
             (true, Some(id), Some(sender_id)) => Some(Message {
                 id,
                 room_id: r.id,
-                seq: r.last_seq,
+                seq: r.msg_seq.unwrap_or_default(),
                 sender_id,
                 sender_name: r.sender_name.unwrap_or_default(),
                 sender_username: r.sender_username.unwrap_or_default(),
                 client_msg_id: r.client_msg_id.unwrap_or_default(),
                 body: r.body.unwrap_or_default(),
                 created_at: r.created_at.unwrap_or_default(),
+                html: r.html.unwrap_or_default(),
+                deleted: r.deleted == Some(1),
+                edited_at: r.edited_at,
+                version: r.version.unwrap_or_default(),
+                ..Message::default()
             }),
             _ => None,
         };
@@ -62,6 +73,7 @@ impl From<RoomRow> for RoomSummary {
             is_member,
             last_seq: r.last_seq,
             last_read_seq: r.last_read_seq,
+            unread: r.unread,
             peer_username: r.peer_username,
             peer_blocked: r.peer_blocked == 1,
             last_message,
@@ -80,6 +92,9 @@ const ROOM_SELECT: &str = "
                THEN 1 ELSE 0 END AS is_member,
            COALESCE((SELECT m.last_read_seq FROM members m
                      WHERE m.room_id = r.id AND m.user_id = $1), 0) AS last_read_seq,
+           (SELECT COUNT(*) FROM members m JOIN messages x
+                ON x.room_id = m.room_id AND x.seq > m.last_read_seq AND x.kind = 'message'
+            WHERE m.room_id = r.id AND m.user_id = $1) AS unread,
            CASE WHEN r.kind = 'direct' THEN
                (SELECT u.username FROM members o JOIN users u ON u.id = o.user_id
                 WHERE o.room_id = r.id AND o.user_id <> $1) END AS peer_username,
@@ -89,9 +104,11 @@ const ROOM_SELECT: &str = "
                WHERE o.room_id = r.id AND o.user_id <> $1) THEN 1 ELSE 0 END AS peer_blocked,
            lm.id AS msg_id, lm.sender_id, su.display_name AS sender_name,
            su.username AS sender_username,
-           lm.client_msg_id, lm.body, lm.created_at
+           lm.client_msg_id, lm.body, lm.created_at, lm.seq AS msg_seq, lm.html, lm.deleted,
+           lm.edited_at, lm.version
     FROM rooms r
-    LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+    LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = (
+        SELECT MAX(x.seq) FROM messages x WHERE x.room_id = r.id AND x.kind = 'message')
     LEFT JOIN users su ON su.id = lm.sender_id";
 
 impl Store {

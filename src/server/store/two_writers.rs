@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::testing::pair;
-use super::{test_user, Backend, SendOutcome, SendRequest, Store};
+use super::{test_user, Action, Backend, SendOutcome, SendRequest, Store};
 use crate::protocol::{RoomId, UserId};
 
 const SENDERS: usize = 6;
@@ -51,7 +51,7 @@ async fn two_nodes_write_one_room(a: Store, b: Store) {
                 sender_name: String::new(),
                 sender_username: String::new(),
                 client_msg_id: format!("{sender}-{k}"),
-                body: format!("message {k} of {sender}"),
+                action: Action::post(format!("message {k} of {sender}"), None),
             };
             let mut k = 0;
             while k < MESSAGES {
@@ -80,6 +80,7 @@ async fn two_nodes_write_one_room(a: Store, b: Store) {
             let message = match outcome {
                 SendOutcome::Stored(m) | SendOutcome::Duplicate(m) => m,
                 SendOutcome::NotMember => panic!("{cmid}: refused as a non-member"),
+                SendOutcome::Refused(code) => panic!("{cmid}: refused: {code:?}"),
             };
             // Both answers to a crossed retry name the same stored row.
             let id = *answered.entry(cmid.clone()).or_insert(message.id);

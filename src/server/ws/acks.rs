@@ -24,6 +24,10 @@ impl Connection {
 
 pub(super) type AckJob = (String, RoomId, WriteResult);
 
+/// The answers still to come, in send order.
+pub(super) type Acks =
+    futures_util::stream::FuturesOrdered<futures_util::future::BoxFuture<'static, AckJob>>;
+
 pub(super) async fn submit(writer: crate::server::writer::Writer, request: SendRequest) -> AckJob {
     let id = request.client_msg_id.clone();
     let room = request.room_id;
@@ -40,6 +44,7 @@ pub(super) fn ack_frame(
             return ServerFrame::Ack(Ack::from(&m));
         }
         Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
+        Ok(SendOutcome::Refused(code)) => (code, refusal(code)),
         Err(_) => (
             ErrorCode::StoreUnavailable,
             "not stored; retry with the same client_msg_id",
@@ -50,5 +55,15 @@ pub(super) fn ack_frame(
         message: message.into(),
         client_msg_id: Some(client_msg_id),
         room_id: Some(room_id),
+    }
+}
+
+/// The detail of a change the writer refused.
+fn refusal(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::NoSuchMessage => "no such message in this room (or it was deleted)",
+        ErrorCode::NotYours => "only its sender may edit or delete a message",
+        ErrorCode::EditWindowClosed => "too late to edit this message",
+        _ => "refused",
     }
 }

@@ -12,12 +12,11 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::Message as WsMessage;
-use futures_util::future::BoxFuture;
-use futures_util::stream::{BoxStream, FuturesOrdered};
+use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::acks::AckJob;
+use super::acks::Acks;
 use super::close::{close_code_for, close_with};
 use super::reads::Reads;
 use super::sink::{send, send_error, Sink};
@@ -64,8 +63,6 @@ pub(super) struct Connection {
     /// Until when frames refused by `frames_per_second` are dropped without an answer.
     pub(super) quiet_until: Option<Instant>,
 }
-
-type Acks = FuturesOrdered<BoxFuture<'static, AckJob>>;
 
 impl Connection {
     pub(super) fn open(state: AppState, user: SessionUser) -> Connection {

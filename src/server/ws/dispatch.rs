@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::acks::submit;
+use super::acks::{submit, Acks};
 use super::connection::Connection;
 use super::sink::{send, send_error, Sink};
 use super::Gone;
-use crate::protocol::{is_uuid, ClientFrame, ErrorCode, RoomId, ServerFrame};
+use crate::protocol::{is_uuid, ClientFrame, ErrorCode, RoomId, ServerFrame, REACTIONS};
 use crate::server::metrics::Limit;
-use crate::server::store::SendRequest;
+use crate::server::store::{Action, SendRequest};
 
 /// After a `rate_limited` answer to a metered frame, further refusals in this time are
 /// dropped silently.
@@ -23,9 +23,7 @@ impl Connection {
     pub(super) async fn handle(
         &mut self,
         sink: &mut Sink,
-        acks: &mut futures_util::stream::FuturesOrdered<
-            futures_util::future::BoxFuture<'static, super::acks::AckJob>,
-        >,
+        acks: &mut Acks,
         text: &str,
     ) -> Result<(), Gone> {
         let frame = match ClientFrame::decode(text) {
@@ -43,7 +41,11 @@ impl Connection {
         // busy room's reader never loses its last position to the limit. A watch costs one
         // frame per room it names: each may replay up to `resume_limit` messages.
         let cost = match &frame {
-            ClientFrame::Send { .. } | ClientFrame::Read { .. } => 0,
+            ClientFrame::Send { .. }
+            | ClientFrame::Edit { .. }
+            | ClientFrame::Delete { .. }
+            | ClientFrame::React { .. }
+            | ClientFrame::Read { .. } => 0,
             ClientFrame::Watch { rooms, .. } => u32::try_from(rooms.len()).unwrap_or(u32::MAX),
             _ => 1,
         };
@@ -91,23 +93,63 @@ impl Connection {
                 room_id,
                 client_msg_id,
                 body,
-            } => match self.check_send(room_id, &client_msg_id, &body) {
-                Ok(()) => {
-                    let request = SendRequest {
-                        room_id,
-                        sender_id: self.user.user_id,
-                        sender_name: self.user.display_name.clone(),
-                        sender_username: self.user.username.clone(),
-                        client_msg_id,
-                        body: body.trim().to_owned(),
-                    };
-                    acks.push_back(Box::pin(submit(self.state.writer.clone(), request)));
-                    Ok(())
-                }
-                Err((code, detail)) => {
-                    send_error(sink, code, detail, Some(client_msg_id), Some(room_id)).await
-                }
-            },
+                reply_to,
+            } => {
+                let checked = self.check_send(room_id, &client_msg_id, Some(&body));
+                let action = || Action::post(body.trim(), reply_to);
+                self.submit(
+                    sink,
+                    acks,
+                    room_id,
+                    client_msg_id,
+                    checked.map(|()| action()),
+                )
+                .await
+            }
+            ClientFrame::Edit {
+                room_id,
+                client_msg_id,
+                seq,
+                body,
+            } => {
+                let checked = self.check_send(room_id, &client_msg_id, Some(&body));
+                let window_ms = self.state.config.edit_window_secs.saturating_mul(1000);
+                let action = || Action::edit(seq, body.trim(), window_ms);
+                self.submit(
+                    sink,
+                    acks,
+                    room_id,
+                    client_msg_id,
+                    checked.map(|()| action()),
+                )
+                .await
+            }
+            ClientFrame::Delete {
+                room_id,
+                client_msg_id,
+                seq,
+            } => {
+                let checked = self.check_send(room_id, &client_msg_id, None);
+                let action = Action::Delete { seq };
+                self.submit(sink, acks, room_id, client_msg_id, checked.map(|()| action))
+                    .await
+            }
+            ClientFrame::React {
+                room_id,
+                client_msg_id,
+                seq,
+                emoji,
+                on,
+            } => {
+                let checked = if REACTIONS.contains(&emoji.as_str()) {
+                    self.check_send(room_id, &client_msg_id, None)
+                } else {
+                    Err((ErrorCode::BadEmoji, "not one of the server's reactions"))
+                };
+                let action = Action::React { seq, emoji, on };
+                self.submit(sink, acks, room_id, client_msg_id, checked.map(|()| action))
+                    .await
+            }
             ClientFrame::Typing { room_id } => {
                 self.typing(room_id);
                 Ok(())
@@ -167,14 +209,45 @@ impl Connection {
         Ok(false)
     }
 
+    /// Hands a checked request to the writer; its answer comes in send order (`acks`).
+    async fn submit(
+        &self,
+        sink: &mut Sink,
+        acks: &mut Acks,
+        room_id: RoomId,
+        client_msg_id: String,
+        checked: Result<Action, (ErrorCode, &'static str)>,
+    ) -> Result<(), Gone> {
+        match checked {
+            Ok(action) => {
+                let request = SendRequest {
+                    room_id,
+                    sender_id: self.user.user_id,
+                    sender_name: self.user.display_name.clone(),
+                    sender_username: self.user.username.clone(),
+                    client_msg_id,
+                    action,
+                };
+                acks.push_back(Box::pin(submit(self.state.writer.clone(), request)));
+                Ok(())
+            }
+            Err((code, detail)) => {
+                send_error(sink, code, detail, Some(client_msg_id), Some(room_id)).await
+            }
+        }
+    }
+
+    /// The checks of a `send` (and of an `edit`, `delete` or `react`, which count as
+    /// messages for the limits): the id, the room watched, the body (when there is one)
+    /// non-empty and within `max_body_chars`, and `messages_per_second`.
     fn check_send(
         &self,
         room: RoomId,
         client_msg_id: &str,
-        body: &str,
+        body: Option<&str>,
     ) -> Result<(), (ErrorCode, &'static str)> {
         self.state.metrics.messages_in.inc();
-        let body = body.trim();
+        let body = body.map(str::trim);
         if !is_uuid(client_msg_id) {
             Err((
                 ErrorCode::InvalidClientMsgId,
@@ -182,9 +255,9 @@ impl Connection {
             ))
         } else if !self.state.hub.is_watching(self.reg.id, room) {
             Err((ErrorCode::NotWatching, "watch a room before sending to it"))
-        } else if body.is_empty() {
+        } else if body.is_some_and(str::is_empty) {
             Err((ErrorCode::EmptyBody, "the message is empty"))
-        } else if body.chars().count() > self.state.config.max_body_chars {
+        } else if body.is_some_and(|b| b.chars().count() > self.state.config.max_body_chars) {
             Err((ErrorCode::BodyTooLong, "the message is too long"))
         } else if !self.state.send_limiter.allow(self.user.user_id) {
             self.state.metrics.limited(Limit::Messages);

@@ -14,7 +14,7 @@ use crate::protocol::{
 };
 use crate::server::config::Config;
 use crate::server::state::AppState;
-use crate::server::store::{now_ms, NewUser, SendOutcome, SendRequest, SessionUser};
+use crate::server::store::{now_ms, Action, NewUser, SendOutcome, SendRequest, SessionUser};
 
 /// The far end of a connection under test.
 struct Client {
@@ -167,7 +167,7 @@ impl World {
             sender_name: sender.display_name.clone(),
             sender_username: sender.username.clone(),
             client_msg_id: uuid(now_ms() as u64 ^ body.len() as u64 ^ rand_ish()),
-            body: body.into(),
+            action: Action::post(body, None),
         };
         match self.state.writer.submit(request).await.expect("stored") {
             SendOutcome::Stored(m) => m,
@@ -191,6 +191,7 @@ fn send(room_id: RoomId, n: u64, body: &str) -> ClientFrame {
         room_id,
         client_msg_id: uuid(n),
         body: body.into(),
+        reply_to: None,
     }
 }
 
@@ -297,6 +298,7 @@ async fn a_full_queue_closes_with_4008_and_sends_nothing_queued_after() {
             client_msg_id: uuid(seq as u64),
             body: "x".into(),
             created_at: 0,
+            ..Message::default()
         };
         w.state.hub.publish_message(&message);
     }
@@ -426,6 +428,7 @@ async fn every_refusal_is_its_own_error_frame() {
         room_id: room,
         client_msg_id: "7".into(),
         body: "hi".into(),
+        reply_to: None,
     };
     client.send(&not_uuid).await;
     assert_eq!(

@@ -23,7 +23,7 @@ async fn seq_is_gap_free_and_retries_are_answered_with_the_original(store: Store
         sender_name: String::new(),
         sender_username: String::new(),
         client_msg_id: id.into(),
-        body: "hi".into(),
+        action: Action::post("hi", None),
     };
     let out = store
         .write_batch(&[
@@ -61,7 +61,7 @@ async fn a_batch_over_several_rooms_numbers_each_room_and_names_every_row(store:
         sender_name: String::new(),
         sender_username: String::new(),
         client_msg_id: id.into(),
-        body: format!("{id} in {room}"),
+        action: Action::post(format!("{id} in {room}"), None),
     };
     let first = store
         .write_batch(&[req(ab, ann, "x1")])
@@ -118,20 +118,20 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     }
     let room = store.open_direct(ids[0], ids[1]).await.expect("query");
     // 6,500 rows of six parameters would pass SQLite's 32,766 in one statement.
-    let batch: Vec<SendRequest> = (0..6 * INSERT_ROWS + 500)
+    let batch: Vec<SendRequest> = (0..6 * write::INSERT_ROWS + 500)
         .map(|i| SendRequest {
             room_id: room,
             sender_id: ids[i % 2],
             sender_name: String::new(),
             sender_username: String::new(),
             client_msg_id: format!("m{i}"),
-            body: format!("message {i}"),
+            action: Action::post(format!("message {i}"), None),
         })
         .collect();
     let out = store.write_batch(&batch).await.expect("commit");
     for (i, outcome) in out.iter().enumerate() {
         assert!(
-            matches!(outcome, SendOutcome::Stored(m) if m.seq == i as Seq + 1 && m.body == batch[i].body),
+            matches!(outcome, SendOutcome::Stored(m) if m.seq == i as Seq + 1 && Action::post(m.body.clone(), None) == batch[i].action),
             "{i}: {outcome:?}"
         );
     }

@@ -1,0 +1,364 @@
+//! The batch write: every request of a batch (messages, edits, deletes, reactions) in one
+//! transaction, each new row taking its room's next `seq`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::AnyConnection;
+
+use super::super::backend::Col;
+use super::super::{json_param, now_ms, Backend, Store, StoreError};
+use super::changes::{self, Targets};
+use super::rows::{self, MessageRow, MESSAGE_SELECT};
+use super::{Action, SendOutcome, SendRequest};
+use crate::protocol::{ErrorCode, Message, MessageKind, RoomId, Seq, UserId};
+use crate::server::markdown::RENDER_VERSION;
+
+/// Rows per multi-row `INSERT`: twelve parameters each, well under SQLite's 32,766 and
+/// PostgreSQL's 65,535, whatever `commit_batch` is.
+pub(super) const INSERT_ROWS: usize = 1000;
+
+/// What becomes of one request of a batch.
+enum Plan {
+    /// Stored before: answer with that row.
+    Earlier(Message),
+    /// Repeats an earlier request of the same batch (its index).
+    SameAs(usize),
+    NotMember,
+    /// A change that may not be made (or a reply to no message).
+    Refused(ErrorCode),
+    /// New: the k-th new row of its room in this batch (from 1).
+    New(Seq),
+}
+
+impl Store {
+    /// Stores a batch of requests in one transaction (one fsync for all of them).
+    ///
+    /// Either the whole batch commits or none of it does; the outcomes are in request order.
+    /// Messages cost a fixed handful of statements, whatever the batch size:
+    /// 0. on PostgreSQL, the batch's rooms, then its senders, are locked in id order
+    ///    (`FOR UPDATE`), so that writers on other nodes wait for this commit before they
+    ///    look for copies or take seqs, and two nodes never deadlock (SQLite's transaction
+    ///    holds the whole file);
+    /// 1. earlier copies of every (sender, `client_msg_id`) in the batch, in one query;
+    /// 2. which (room, sender) pairs are memberships, in one query;
+    /// 3. the messages the batch's changes and replies name, in one query ([`Targets`]);
+    /// 4. per room with new rows, one `UPDATE … RETURNING` that reserves its next `seq`s;
+    /// 5. one multi-row `INSERT` of the new rows (per thousand).
+    ///
+    /// Each change then updates its message (and reactions) in `seq` order, and events and
+    /// replies are read back complete. A request repeated inside the batch is a duplicate of
+    /// its first copy.
+    pub async fn write_batch(&self, batch: &[SendRequest]) -> Result<Vec<SendOutcome>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        if self.backend == Backend::Postgres {
+            lock_batch(&mut tx, self.backend, batch).await?;
+        }
+        let earlier_rows = earlier_copies(&mut tx, self.backend, batch).await?;
+        let earlier: HashMap<(UserId, &str), &Message> = earlier_rows
+            .iter()
+            .map(|m| ((m.sender_id, m.client_msg_id.as_str()), m))
+            .collect();
+        let members = memberships(&mut tx, self.backend, batch).await?;
+        let mut targets = Targets::load(&mut tx, self.backend, batch).await?;
+        let now = now_ms();
+        let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
+        let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
+        let plans: Vec<Plan> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, req)| {
+                let key = (req.sender_id, req.client_msg_id.as_str());
+                if let Some(&m) = earlier.get(&key) {
+                    Plan::Earlier(m.clone())
+                } else if let Some(&first) = first_copy.get(&key) {
+                    Plan::SameAs(first)
+                } else if !members.contains(&(req.room_id, req.sender_id)) {
+                    Plan::NotMember
+                } else if let Err(code) = targets.check(req, now) {
+                    Plan::Refused(code)
+                } else {
+                    first_copy.insert(key, i);
+                    let n = new_in_room.entry(req.room_id).or_default();
+                    *n += 1;
+                    Plan::New(*n)
+                }
+            })
+            .collect();
+        let base = reserve_seqs(&mut tx, &new_in_room).await?;
+        let new: Vec<(usize, &SendRequest, Seq)> = plans
+            .iter()
+            .zip(batch)
+            .enumerate()
+            .filter_map(|(i, (plan, req))| match plan {
+                Plan::New(k) => Some((i, req, base.get(&req.room_id).copied()? + k)),
+                _ => None,
+            })
+            .collect();
+        let mut stored = insert(&mut tx, &new, now).await?;
+        changes::apply(&mut tx, &new, now).await?;
+        read_back(&mut tx, self.backend, &new, &mut stored).await?;
+        let outcomes = plans
+            .into_iter()
+            .enumerate()
+            .map(|(i, plan)| match plan {
+                Plan::Earlier(m) => Ok(SendOutcome::Duplicate(m)),
+                Plan::SameAs(first) => stored
+                    .get(&first)
+                    .map(|m| SendOutcome::Duplicate(m.clone()))
+                    .ok_or(missing()),
+                Plan::NotMember => Ok(SendOutcome::NotMember),
+                Plan::Refused(code) => Ok(SendOutcome::Refused(code)),
+                Plan::New(_) => stored
+                    .get(&i)
+                    .map(|m| SendOutcome::Stored(m.clone()))
+                    .ok_or(missing()),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut created: Vec<_> = stored
+            .values()
+            .filter(|m| m.is_message())
+            .map(|m| (m.room_id, m.seq, m.id, m.sender_id))
+            .collect();
+        created.sort_unstable();
+        super::super::webhooks::enqueue_messages(
+            &mut tx,
+            self.backend,
+            &self.webhook_hosts,
+            &created,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+/// Locks the rows of the batch's rooms, then of its senders, each in id order (PostgreSQL).
+/// The senders too because a `client_msg_id` is unique per sender, whatever the room: the
+/// same id sent to two rooms through two nodes would otherwise pass both checks, and the
+/// second insert would fail its whole batch. Rooms first, then senders: one lock order for
+/// every writer, so no deadlock.
+async fn lock_batch(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    batch: &[SendRequest],
+) -> Result<(), StoreError> {
+    let ids_in = backend.int_rows("$1");
+    let rooms: Vec<i64> = batch.iter().map(|r| r.room_id).collect();
+    let senders: Vec<i64> = batch.iter().map(|r| r.sender_id).collect();
+    for (table, lock, mut ids) in [
+        ("rooms", "FOR UPDATE", rooms),
+        ("users", "FOR NO KEY UPDATE", senders),
+    ] {
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE id IN {ids_in} ORDER BY id {lock}"
+        ))
+        .bind(json_param(&ids)?)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Messages already stored under any (sender, `client_msg_id`) of the batch.
+async fn earlier_copies(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    batch: &[SendRequest],
+) -> Result<Vec<Message>, StoreError> {
+    let keys = json_pairs(
+        batch
+            .iter()
+            .map(|r| (r.sender_id, r.client_msg_id.as_str())),
+    )?;
+    let keys_in = backend.tuple_rows("$1", &[Col::Int("sender"), Col::Text("cmid")]);
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} JOIN {keys_in} k ON m.sender_id = k.sender AND m.client_msg_id = k.cmid"
+    ))
+    .bind(keys)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows::complete(tx, backend, rows).await
+}
+
+/// The (room, sender) pairs of the batch whose sender may post there: a member, and in a
+/// direct room not blocked by the other person.
+async fn memberships(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    batch: &[SendRequest],
+) -> Result<HashSet<(RoomId, UserId)>, StoreError> {
+    let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
+    let pairs_in = backend.tuple_rows("$1", &[Col::Int("room"), Col::Int("sender")]);
+    let rows: Vec<(RoomId, UserId)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT mb.room_id, mb.user_id FROM {pairs_in} k
+         JOIN members mb ON mb.room_id = k.room AND mb.user_id = k.sender
+         WHERE NOT EXISTS (
+             SELECT 1 FROM members other
+             JOIN blocks b ON b.blocker_id = other.user_id AND b.blocked_id = mb.user_id
+             JOIN rooms r ON r.id = other.room_id AND r.kind = 'direct'
+             WHERE other.room_id = mb.room_id AND other.user_id <> mb.user_id)"
+    ))
+    .bind(pairs)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Raises each room's `last_seq` by its number of new messages; returns the seq before them
+/// (the room's k-th new message gets that plus k).
+async fn reserve_seqs(
+    tx: &mut AnyConnection,
+    new_in_room: &BTreeMap<RoomId, Seq>,
+) -> Result<HashMap<RoomId, Seq>, StoreError> {
+    let mut base = HashMap::new();
+    for (&room, &count) in new_in_room {
+        let last: Seq = sqlx::query_scalar(
+            "UPDATE rooms SET last_seq = last_seq + $1, last_active_at = $2 WHERE id = $3
+             RETURNING last_seq",
+        )
+        .bind(count)
+        .bind(now_ms())
+        .bind(room)
+        .fetch_one(&mut *tx)
+        .await?;
+        base.insert(room, last - count);
+    }
+    Ok(base)
+}
+
+/// Inserts the new rows (batch index, request, seq); returns them by index, as stored.
+async fn insert(
+    tx: &mut AnyConnection,
+    new: &[(usize, &SendRequest, Seq)],
+    created_at: i64,
+) -> Result<HashMap<usize, Message>, StoreError> {
+    const COLUMNS: usize = 12;
+    let mut stored = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(INSERT_ROWS) {
+        // `$n` written out: sqlx's query builder would write `?` for the `Any` driver,
+        // which PostgreSQL does not take.
+        let mut sql = String::from(
+            "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at, \
+             kind, target_seq, reply_to, html, render_version, version) VALUES ",
+        );
+        for k in 0..chunk.len() {
+            let params: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", k * COLUMNS + c))
+                .collect();
+            let comma = if k == 0 { "" } else { ", " };
+            sql.push_str(&format!("{comma}({})", params.join(", ")));
+        }
+        sql.push_str(" RETURNING id, room_id, seq");
+        let rows: Vec<Message> = chunk
+            .iter()
+            .map(|&(_, req, seq)| row_of(req, seq, created_at))
+            .collect();
+        let mut insert = sqlx::query_as::<_, (i64, RoomId, Seq)>(&sql);
+        for ((_, req, _), row) in chunk.iter().zip(&rows) {
+            let (target, reply_to) = match &req.action {
+                Action::Post { reply_to, .. } => (None, *reply_to),
+                other => (other.target(), None),
+            };
+            insert = insert
+                .bind(row.room_id)
+                .bind(row.seq)
+                .bind(row.sender_id)
+                .bind(row.client_msg_id.as_str())
+                .bind(row.body.as_str())
+                .bind(created_at)
+                .bind(row.kind.as_str())
+                .bind(target)
+                .bind(reply_to)
+                .bind(row.html.as_str())
+                .bind(if row.is_message() { RENDER_VERSION } else { 0 })
+                .bind(row.version);
+        }
+        // RETURNING gives no order; (room, seq) names each row. The statement's text changes
+        // with its row count, so it is not kept in the statement cache.
+        let ids: HashMap<(RoomId, Seq), i64> = insert
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id, room, seq)| ((room, seq), id))
+            .collect();
+        for (&(i, _, _), mut row) in chunk.iter().zip(rows) {
+            row.id = *ids.get(&(row.room_id, row.seq)).ok_or(missing())?;
+            stored.insert(i, row);
+        }
+    }
+    Ok(stored)
+}
+
+/// The row a request stores at `seq`, before its id is known.
+fn row_of(req: &SendRequest, seq: Seq, created_at: i64) -> Message {
+    let (kind, body, html) = match &req.action {
+        Action::Post { body, html, .. } => (MessageKind::Message, body.clone(), html.clone()),
+        Action::Edit { .. } => (MessageKind::Edit, String::new(), String::new()),
+        Action::Delete { .. } => (MessageKind::Delete, String::new(), String::new()),
+        Action::React { emoji, on, .. } => {
+            let kind = if *on {
+                MessageKind::React
+            } else {
+                MessageKind::Unreact
+            };
+            (kind, emoji.clone(), String::new())
+        }
+    };
+    Message {
+        id: 0,
+        room_id: req.room_id,
+        seq,
+        sender_id: req.sender_id,
+        sender_name: req.sender_name.clone(),
+        sender_username: req.sender_username.clone(),
+        client_msg_id: req.client_msg_id.clone(),
+        body,
+        created_at,
+        kind,
+        version: seq,
+        html,
+        ..Message::default()
+    }
+}
+
+/// Events and replies read back complete (an event with its target's new state, a reply
+/// with its quote); a plain message is already complete as inserted.
+async fn read_back(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    new: &[(usize, &SendRequest, Seq)],
+    stored: &mut HashMap<usize, Message>,
+) -> Result<(), StoreError> {
+    let wanted: HashMap<(RoomId, Seq), usize> = new
+        .iter()
+        .filter(|(_, req, _)| req.action.target().is_some())
+        .map(|&(i, req, seq)| ((req.room_id, seq), i))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<(RoomId, Seq)> = wanted.keys().copied().collect();
+    let rows = rows::by_seq_rows(tx, backend, &keys).await?;
+    for m in rows::complete(tx, backend, rows).await? {
+        if let Some(&i) = wanted.get(&(m.room_id, m.seq)) {
+            stored.insert(i, m);
+        }
+    }
+    Ok(())
+}
+
+/// `[[a, b], …]` as JSON text, for `json_each` in a query.
+fn json_pairs<A: serde::Serialize, B: serde::Serialize>(
+    pairs: impl Iterator<Item = (A, B)>,
+) -> Result<String, StoreError> {
+    json_param(&pairs.collect::<Vec<_>>())
+}
+
+/// A row the batch write inserted but cannot find again: never expected; the batch is not
+/// committed.
+fn missing() -> StoreError {
+    StoreError::Db(sqlx::Error::RowNotFound)
+}
