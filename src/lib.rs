@@ -13,8 +13,8 @@
 //! - [`client`]: the browser's chat state (feeds, outbox, presence, unread); its `socket`
 //!   is the only browser WebSocket code;
 //! - [`i18n`]: every user-facing string, in English and Korean;
-//! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, hub, bus
-//!   (Redis, between nodes), ws, auth, limits, metrics, logs, router.
+//! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, markdown, hub,
+//!   bus (Redis, between nodes), ws, auth, limits, metrics, logs, router.
 //!
 //! ## The path of a message
 //! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →
@@ -23,6 +23,11 @@
 //! several nodes, publishes it to the others, whose bus delivers it in `seq` order) → the hub
 //! fans it out to every watcher → `ack` to the sender → each browser's [`client::Feed`]
 //! inserts it by `seq`.
+//!
+//! An edit, a delete or a reaction takes the same path and the room's next `seq`, checked
+//! in the writer's transaction; its row carries the changed message's full state, which
+//! [`client::Feed::merge`] puts in place of an older one (`ARCHITECTURE.md`, "The path of a
+//! change").
 
 pub mod api;
 pub mod app;

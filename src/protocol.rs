@@ -283,6 +283,10 @@ impl From<&Message> for Ack {
 /// Frames the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a frame is serialised once (the hub keeps bytes) or applied as it is read; none is kept"
+)]
 pub enum ServerFrame {
     /// First frame on every connection.
     Hello {

@@ -111,3 +111,46 @@ export async function flood(page: Page, roomId: number, count: number, prefix: s
   );
   await side.close();
 }
+
+/** Stores these messages (a body, and the `seq` it answers) in a room through the page's
+ *  own session, from a second tab over its own socket, one after the other; returns their
+ *  seqs. For content a person could not type quickly (hostile Markdown, a reply 200
+ *  messages back). */
+export async function post(page: Page, roomId: number, messages: { body: string; reply_to?: number }[]): Promise<number[]> {
+  const side = await page.context().newPage();
+  await side.goto(new URL("/healthz", page.url()).href);
+  const seqs = await side.evaluate(
+    async ({ roomId, messages }) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      const answers: any[] = [];
+      let wake = () => {};
+      ws.onmessage = (e) => {
+        const f = JSON.parse(e.data);
+        if (f.type === "ack" || f.type === "error" || f.type === "caught_up") answers.push(f);
+        wake();
+      };
+      const next = async () => {
+        while (answers.length === 0) await new Promise<void>((r) => (wake = r));
+        return answers.shift();
+      };
+      await new Promise<void>((resolve, reject) => {
+        ws.onopen = () => resolve();
+        ws.onerror = () => reject(new Error("post: the socket did not open"));
+      });
+      ws.send(JSON.stringify({ type: "watch", rooms: [{ room_id: roomId, after_seq: 0 }] }));
+      await next();
+      const seqs: number[] = [];
+      for (const m of messages) {
+        ws.send(JSON.stringify({ type: "send", room_id: roomId, client_msg_id: crypto.randomUUID(), ...m }));
+        const answer = await next();
+        if (answer.type !== "ack") throw new Error(`post: ${JSON.stringify(answer)}`);
+        seqs.push(answer.seq);
+      }
+      ws.close();
+      return seqs;
+    },
+    { roomId, messages },
+  );
+  await side.close();
+  return seqs;
+}

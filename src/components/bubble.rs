@@ -1,11 +1,15 @@
 //! One message in the log: mine on the right, others' on the left with an avatar. The
 //! first of a group carries the name and time; the rest of the group (`continued`) only
-//! the body. The body is always text, never HTML, isolated for bidi, with `@mentions`
-//! highlighted and direction controls shown as marks (`client::bidi`).
+//! the body, isolated for bidi. A stored message's body is the HTML the server rendered
+//! from its Markdown and cleaned (`server::markdown`), with `@mentions` and direction
+//! controls already marked; a message still sending is plain text, marked here the same
+//! way (`client::bidi`). Around the body: the quote of the message it answers, "edited",
+//! the reactions and the actions (`message_parts`); a deleted message is a tombstone.
 
 use leptos::prelude::*;
 
-use super::Avatar;
+use super::message_parts::{MessageActions, QuoteLine, ReactionBar};
+use super::{Avatar, RoomUi};
 use crate::client::bidi::{abbreviation, pieces, Piece};
 use crate::client::mention::{segments, Segment};
 use crate::client::Hydrated;
@@ -24,6 +28,8 @@ pub fn Bubble(
 ) -> impl IntoView {
     let Hydrated(hydrated) = expect_context::<Hydrated>();
     let i18n = use_i18n();
+    let ui = expect_context::<RoomUi>();
+    let seq = message.seq;
     let at = message.created_at;
     let clock = move || time::clock(at, hydrated.get(), i18n.0.get());
     // Reactive: loading older messages above can put this one into a group.
@@ -57,9 +63,29 @@ pub fn Bubble(
             data-seq=message.seq
             data-client-msg-id=message.client_msg_id
             title=move || continued.get().then(clock)
+            class:highlight=move || ui.highlight.get() == Some(seq)
+            class:deleted=message.deleted
         >
             {header}
-            <p class="body" dir="auto">{body(&message.body)}</p>
+            {message.reply.clone().map(|quote| view! { <QuoteLine quote /> })}
+            {content(&message)}
+            {(!message.reactions.is_empty()).then(|| {
+                let reactions = message.reactions.clone();
+                view! {
+                    <div class="reactions" data-testid="reactions">
+                        <ReactionBar seq reactions />
+                    </div>
+                }
+            })}
+            {(!message.deleted).then(|| {
+                let mine_reactions = message
+                    .reactions
+                    .iter()
+                    .filter(|r| r.users.iter().any(|u| u.user_id == ui.me))
+                    .map(|r| r.emoji.clone())
+                    .collect::<Vec<_>>();
+                view! { <MessageActions seq own=mine mine_reactions /> }
+            })}
             <Show when=move || read.get()>
                 <footer class="read" data-testid="read-marker">
                     {move || i18n.t().read}
@@ -67,6 +93,27 @@ pub fn Bubble(
             </Show>
         </article>
     }
+}
+
+/// A stored message's body: its rendered HTML and "edited", or its tombstone.
+fn content(message: &Message) -> impl IntoView {
+    let i18n = use_i18n();
+    if message.deleted {
+        return view! {
+            <p class="body tombstone" data-testid="tombstone">{move || i18n.t().message_deleted}</p>
+        }
+        .into_any();
+    }
+    let edited = message.edited_at.map(|_| {
+        view! { <span class="edited" data-testid="edited">{move || i18n.t().edited}</span> }
+    });
+    // The server's HTML, cleaned by its allow-list; a row without (never expected) as text.
+    let body = if message.html.is_empty() {
+        view! { <div class="body" dir="auto"><p>{body(&message.body)}</p></div> }.into_any()
+    } else {
+        view! { <div class="body" dir="auto" inner_html=message.html.clone()></div> }.into_any()
+    };
+    view! { {body} {edited} }.into_any()
 }
 
 /// A message's text: plain runs, `@mentions`, and a visible mark for each direction control
@@ -133,7 +180,7 @@ pub fn PendingBubble(pending: Pending, room: RoomId) -> impl IntoView {
     };
     view! {
         <article class="bubble mine pending" data-client-msg-id=id>
-            <p class="body" dir="auto">{body(&pending.body)}</p>
+            <div class="body" dir="auto"><p>{body(&pending.body)}</p></div>
             <footer>{status}</footer>
         </article>
     }

@@ -1,6 +1,10 @@
 //! The composer: Enter sends, Shift+Enter breaks the line, and Enter while an IME is
 //! composing (Korean, Japanese, Chinese input) never sends.
 //!
+//! It also answers a message (a bar above names it) and edits one of mine: the message's
+//! Markdown comes into the box, Enter saves it. Up in an empty box edits my last message;
+//! Escape cancels a reply or an edit. A change the server refused is said here.
+//!
 //! Near the body limit (`max_body_chars`, counted in characters as the server counts) a
 //! counter shows what is left; past it, sending is refused with a message. A paste that
 //! would pass the limit is refused whole and said so: the browser's `maxlength` would have
@@ -10,7 +14,8 @@ use leptos::ev::{ClipboardEvent, KeyboardEvent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use crate::client::{Chat, Hydrated};
+use super::RoomUi;
+use crate::client::{Change, Chat, Hydrated};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::RoomId;
 
@@ -27,8 +32,16 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
     let input = NodeRef::<Textarea>::new();
     let length = RwSignal::new(0usize);
     let refused_paste = RwSignal::new(None::<usize>);
+    let ui = expect_context::<RoomUi>();
+    let feed = chat.feed(room);
     let limit = move || chat.max_body_chars.get();
     let over = move || limit().is_some_and(|max| length.get() > max);
+    let clear = move || {
+        if let Some(el) = input.get_untracked() {
+            el.set_value("");
+        }
+        length.set(0);
+    };
     let send = move || {
         let Some(el) = input.get_untracked() else {
             return;
@@ -38,14 +51,74 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
         }
         let text = el.value();
         let body = text.trim();
-        if !body.is_empty() {
-            chat.send_message(room, body.to_owned(), None);
+        match ui.editing.get_untracked() {
+            Some(seq) if !body.is_empty() => {
+                let body = body.to_owned();
+                chat.change(room, Change::Edit { seq, body });
+                ui.editing.set(None);
+            }
+            Some(_) => return,
+            None if !body.is_empty() => {
+                chat.send_message(room, body.to_owned(), ui.reply_to.get_untracked());
+                ui.reply_to.set(None);
+            }
+            None => {}
         }
-        el.set_value("");
-        length.set(0);
+        clear();
+    };
+    let cancel = move || {
+        if ui.editing.get_untracked().is_some() {
+            ui.editing.set(None);
+            clear();
+        }
+        ui.reply_to.set(None);
+    };
+    // Editing starts: the message's text comes into the box, the cursor at its end.
+    {
+        let feed = feed.clone();
+        Effect::new(move |_| {
+            let Some(seq) = ui.editing.get() else {
+                return;
+            };
+            let text = feed
+                .messages
+                .with_untracked(|m| m.iter().find(|m| m.seq == seq).map(|m| m.body.clone()));
+            if let (Some(text), Some(el)) = (text, input.get_untracked()) {
+                el.set_value(&text);
+                length.set(text.chars().count());
+                let _ = el.focus();
+            }
+        });
+    }
+    Effect::new(move |_| {
+        if ui.reply_to.get().is_some() {
+            if let Some(el) = input.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    });
+    let last_of_mine = {
+        let feed = feed.clone();
+        move || ui.last_of_mine(&feed)
     };
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() != "Enter" || ev.shift_key() {
+        let key = ev.key();
+        if key == "Escape"
+            && (ui.editing.get_untracked().is_some() || ui.reply_to.get_untracked().is_some())
+        {
+            ev.prevent_default();
+            cancel();
+            return;
+        }
+        if key == "ArrowUp" && length.get_untracked() == 0 && ui.editing.get_untracked().is_none() {
+            if let Some(seq) = last_of_mine() {
+                ev.prevent_default();
+                ui.reply_to.set(None);
+                ui.editing.set(Some(seq));
+            }
+            return;
+        }
+        if key != "Enter" || ev.shift_key() {
             return;
         }
         // The Enter that commits an IME composition reports isComposing (or keyCode 229 in
@@ -102,7 +175,12 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
             None
         }
     };
+    let refused = feed.refused.clone();
     let paste_note = move || {
+        if let Some(code) = refused.get() {
+            let t = i18n.t();
+            return Some(fill(t.not_sent, &[("reason", t.send_error(code))]));
+        }
         let n = refused_paste.get()?;
         let max = limit()?.to_string();
         Some(fill(
@@ -121,6 +199,24 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
             <p class="composer-note" role="alert" data-testid="composer-note">
                 {paste_note}
             </p>
+            {move || {
+                let t = i18n.t();
+                let about = if ui.editing.get().is_some() {
+                    t.editing.to_owned()
+                } else {
+                    let seq = ui.reply_to.get()?;
+                    let quote = feed.quote_of(seq).unwrap_or_default();
+                    format!("{}: {}", fill(t.replying_to, &[("name", &quote.sender_name)]), quote.excerpt)
+                };
+                Some(view! {
+                    <div class="composer-context" data-testid="composer-context">
+                        <span dir="auto">{about}</span>
+                        <button type="button" class="link" on:click=move |_| cancel()>
+                            {t.cancel}
+                        </button>
+                    </div>
+                })
+            }}
             <textarea
                 id="composer"
                 node_ref=input

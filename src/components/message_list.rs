@@ -13,10 +13,10 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use super::{Bubble, PendingBubble};
+use super::{Bubble, PendingBubble, RoomUi};
 use crate::api::older_messages;
 use crate::client::grouping::{place, Placed};
-use crate::client::window::{Position, Window};
+use crate::client::window::{Position, Window, MAX_ROWS};
 use crate::client::{browser, time, Chat, Feed, Hydrated};
 use crate::i18n::use_i18n;
 use crate::protocol::{Message, Seq, UserId};
@@ -27,8 +27,16 @@ const STEP: usize = 50;
 const EDGE_PX: i32 = 400;
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_PX: i32 = 48;
+/// Pixels above a message brought into view.
+const JUMP_MARGIN_PX: i32 = 96;
+/// Pages of history loaded at most to find a message to bring into view.
+const JUMP_PAGES: usize = 100;
 
 #[derive(Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "at most a window's rows, and mostly messages"
+)]
 enum Row {
     /// A day begins at the message of this time.
     Day {
@@ -43,11 +51,12 @@ enum Row {
 
 impl Row {
     /// A bubble keeps its element when it joins or leaves a group (its header is
-    /// reactive), so the message under the reader's eye is never replaced.
+    /// reactive), so the message under the reader's eye is never replaced by a load.
     fn key(&self) -> String {
         match self {
             Row::Day { day, .. } => format!("d{day}"),
-            Row::Message { message, .. } => format!("m{}", message.seq),
+            // A new state of a message (edited, reacted to, deleted) is a new bubble.
+            Row::Message { message, .. } => format!("m{}v{}", message.seq, message.version),
         }
     }
 }
@@ -196,6 +205,69 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
         now
     });
 
+    // A reply's parent (or any message) brought into view: older pages loaded until it is
+    // held, the window moved around it, the log scrolled to it, and it highlighted.
+    let ui = expect_context::<RoomUi>();
+    Effect::new({
+        let feed = feed.clone();
+        move |_| {
+            let Some(target) = ui.jump.get() else {
+                return;
+            };
+            ui.jump.set(None);
+            let feed = feed.clone();
+            leptos::task::spawn_local(async move {
+                let held = |feed: &Feed| {
+                    feed.messages
+                        .with_untracked(|m| m.binary_search_by_key(&target, |m| m.seq).ok())
+                };
+                for _ in 0..JUMP_PAGES {
+                    let oldest = feed
+                        .messages
+                        .with_untracked(|m| m.first().map_or(1, |m| m.seq));
+                    if held(&feed).is_some() || oldest <= target.max(1) {
+                        break;
+                    }
+                    loading.set(true);
+                    let older = older_messages(room, oldest, chat.session_token()).await;
+                    loading.set(false);
+                    match older {
+                        Ok(older) if !older.is_empty() => feed.merge(&older),
+                        _ => break,
+                    }
+                }
+                let Some(index) = held(&feed) else {
+                    return;
+                };
+                stuck.set(false);
+                anchor.set_value(Some(Anchor {
+                    seq: target,
+                    from_top: JUMP_MARGIN_PX,
+                }));
+                window.set(
+                    feed.messages.with_untracked(|m| {
+                        Window::from_index(m, index.saturating_sub(MAX_ROWS / 3))
+                    }),
+                );
+                ui.highlight.set(Some(target));
+                // Once drawn: the window may not have changed, so the log scrolls itself.
+                request_animation_frame(move || {
+                    let Some(el) = log.get_untracked() else {
+                        return;
+                    };
+                    let selector = format!("[data-seq=\"{target}\"]");
+                    if let Some(offset) = el
+                        .query_selector(&selector)
+                        .ok()
+                        .flatten()
+                        .and_then(|b| offset_top(&b))
+                    {
+                        el.set_scroll_top(offset - JUMP_MARGIN_PX);
+                    }
+                });
+            });
+        }
+    });
     let slide_up = {
         let messages = messages.clone();
         move || {

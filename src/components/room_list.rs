@@ -106,7 +106,14 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
         messages
             .with(|m| m.last().cloned())
             .or_else(|| fallback.clone())
-            .map(|m| format!("{}: {}", m.sender_name, m.body))
+            .map(|m| {
+                let text = if m.deleted {
+                    i18n.t().message_deleted
+                } else {
+                    m.body.as_str()
+                };
+                format!("{}: {}", m.sender_name, text)
+            })
             .unwrap_or_default()
     };
     let (kind, kind_text): (_, fn(&'static crate::i18n::Texts) -> &'static str) = match room.kind {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Avatar, Composer, MessageList, RoomActions, RoomList, TypingLine};
+use super::{Avatar, Composer, MessageList, RoomActions, RoomList, RoomUi, TypingLine};
 use crate::api::{load_room, ApiError};
 use crate::client::Chat;
 use crate::i18n::{fill, use_i18n};
@@ -83,6 +83,7 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
         chat.enter(room);
     });
     on_cleanup(move || chat.exit(room));
+    provide_context(RoomUi::new(room, page.me.user_id));
     let online = feed.online.clone();
     let count = move || online.with(|o| o.as_ref().map_or(0, Vec::len));
     let here = feed.online.clone();

@@ -242,6 +242,29 @@ pub struct Texts {
     pub connection_lost: &'static str,
     pub enable_notifications: &'static str,
     pub language: &'static str,
+    /// Beside an edited message.
+    pub edited: &'static str,
+    /// A deleted message's tombstone.
+    pub message_deleted: &'static str,
+    /// The actions on a message: the menu button, reply, edit, delete and its confirmation.
+    pub message_actions: &'static str,
+    pub reply: &'static str,
+    pub edit: &'static str,
+    pub delete: &'static str,
+    pub confirm_delete: &'static str,
+    /// Add or take back the reaction `{emoji}`.
+    pub react_with: &'static str,
+    /// A reaction's button: `{emoji}`, `{n}` people, `{names}`.
+    pub reacted: &'static str,
+    /// The composer's bar while answering `{name}`.
+    pub replying_to: &'static str,
+    pub editing: &'static str,
+    /// Cancel a reply or an edit (Escape does the same).
+    pub cancel: &'static str,
+    /// A reply's quote of a deleted message.
+    pub quote_deleted: &'static str,
+    /// A reply's quote: go to the message it answers.
+    pub show_original: &'static str,
 }
 
 impl Texts {
@@ -309,6 +332,12 @@ impl Texts {
             (ErrorCode::BodyTooLong, true) => "메시지가 너무 깁니다",
             (ErrorCode::NotMember, false) => "you are not a member of this room",
             (ErrorCode::NotMember, true) => "이 방의 참여자가 아닙니다",
+            (ErrorCode::NotYours, false) => "only its sender may change a message",
+            (ErrorCode::NotYours, true) => "보낸 사람만 메시지를 바꿀 수 있습니다",
+            (ErrorCode::EditWindowClosed, false) => "it is too late to edit this message",
+            (ErrorCode::EditWindowClosed, true) => "이 메시지는 이제 수정할 수 없습니다",
+            (ErrorCode::NoSuchMessage, false) => "that message is gone",
+            (ErrorCode::NoSuchMessage, true) => "그 메시지는 없습니다",
             (ErrorCode::StoreUnavailable | ErrorCode::RateLimited, false) => "the server is busy",
             (ErrorCode::StoreUnavailable | ErrorCode::RateLimited, true) => "서버가 바쁩니다",
             (_, false) => "the server refused it",

@@ -46,26 +46,22 @@ pub fn render(body: &str) -> String {
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
-                title,
+                title: _,
                 id,
             })
             | Event::Start(Tag::Link {
                 link_type,
                 dest_url,
-                title,
+                title: _,
                 id,
             }) => {
                 in_link += 1;
-                // The address is always visible on hover, whatever the text says.
-                let title = if title.is_empty() {
-                    dest_url.clone()
-                } else {
-                    title
-                };
+                // The address is always shown on hover, whatever the text (or the
+                // author's title) says.
                 events.push(Event::Start(Tag::Link {
                     link_type,
+                    title: dest_url.clone(),
                     dest_url,
-                    title,
                     id,
                 }));
             }
@@ -74,7 +70,7 @@ pub fn render(body: &str) -> String {
                 events.push(Event::End(TagEnd::Link));
             }
             Event::Html(html) | Event::InlineHtml(html) => {
-                events.push(Event::Html(escape(&html).into()));
+                events.push(Event::Html(escape(&html)));
             }
             Event::Start(Tag::HtmlBlock) => events.push(Event::Start(Tag::Paragraph)),
             Event::End(TagEnd::HtmlBlock) => events.push(Event::End(TagEnd::Paragraph)),
@@ -87,7 +83,9 @@ pub fn render(body: &str) -> String {
     }
     let mut html = String::with_capacity(body.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    CLEANER.clean(&html).to_string()
+    let mut clean = CLEANER.clean(&html).to_string();
+    clean.truncate(clean.trim_end().len());
+    clean
 }
 
 /// The allow-list every rendered body passes through.

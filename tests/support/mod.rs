@@ -403,6 +403,7 @@ type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// What arrives on a socket: a frame, or the server's close code.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "one frame at a time, never kept")]
 pub enum Incoming {
     Frame(ServerFrame),
     Closed(u16),

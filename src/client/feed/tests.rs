@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::model::Me;
+use crate::protocol::{ClientFrame, MessageKind};
 
 pub(crate) fn message(seq: Seq, client_msg_id: &str) -> Message {
     Message {
@@ -127,28 +128,112 @@ fn a_refused_send_is_failed_with_its_reason_and_not_resent() {
 }
 
 #[test]
-fn unread_is_derived_from_seqs_and_never_moves_back() {
+fn unread_counts_messages_from_the_servers_count_and_what_is_held() {
     let feed = Feed::new(7);
     feed.note_seen(10);
+    // Ten rows, six of them messages (the rest edits and reactions), none read.
+    feed.note_unread(10, 0, 6);
     assert_eq!(
         feed.unread(),
-        10,
-        "the room list's seq counts before any message is held"
+        6,
+        "the server's count before any message is held"
     );
-    feed.advance_read(4);
-    assert_eq!(feed.unread(), 6);
+    feed.merge(&[
+        message(12, "l"),
+        event(13, MessageKind::React, state(12, 13, "body 12")),
+    ]);
+    assert_eq!(
+        feed.unread(),
+        7,
+        "the new message counts, the reaction does not"
+    );
+    feed.advance_read(10);
+    assert_eq!(feed.unread(), 1);
     feed.advance_read(2);
     assert_eq!(
         feed.read_seq.get_untracked(),
-        4,
+        10,
         "a read position never moves back"
     );
-    feed.merge(&[message(12, "l")]);
-    assert_eq!(feed.unread(), 8);
-    feed.advance_read(12);
+    feed.advance_read(13);
     assert_eq!(feed.unread(), 0);
     feed.advance_read(99);
     assert_eq!(feed.unread(), 0, "never negative");
+}
+
+/// Message `seq` in the state of `version`, with this body.
+fn state(seq: Seq, version: Seq, body: &str) -> Message {
+    Message {
+        version,
+        body: body.into(),
+        ..message(seq, &format!("m{seq}"))
+    }
+}
+
+/// An event at `seq` that brings `target`.
+fn event(seq: Seq, kind: MessageKind, target: Message) -> Message {
+    Message {
+        kind,
+        body: String::new(),
+        target: Some(Box::new(target)),
+        ..message(seq, &format!("e{seq}"))
+    }
+}
+
+#[test]
+fn an_event_replaces_a_held_message_by_a_newer_state_only() {
+    let feed = Feed::new(7);
+    feed.merge(&[state(1, 1, "first")]);
+    feed.merge(&[event(3, MessageKind::Edit, state(1, 3, "edited"))]);
+    let held = feed.messages.get_untracked();
+    assert_eq!(
+        (held.len(), held[0].body.as_str()),
+        (1, "edited"),
+        "events are not held"
+    );
+    assert_eq!(feed.last_seq(), 3, "the cursor counts the event");
+    // An older state, arriving late, changes nothing; nor does the same one again.
+    feed.merge(&[event(2, MessageKind::React, state(1, 2, "first"))]);
+    feed.merge(&[event(3, MessageKind::Edit, state(1, 3, "edited"))]);
+    assert_eq!(feed.messages.get_untracked()[0].body, "edited");
+    // A message's own row, replayed after its edit, is older too.
+    feed.merge(&[state(1, 1, "first")]);
+    assert_eq!(feed.messages.get_untracked()[0].body, "edited");
+    // An event about a message not loaded moves only the cursor.
+    feed.merge(&[event(9, MessageKind::Delete, state(5, 9, ""))]);
+    assert_eq!(seqs(&feed), [1]);
+    assert_eq!(feed.last_seq(), 9);
+}
+
+#[test]
+fn a_change_is_sent_until_answered_and_a_refusal_is_kept() {
+    let feed = Feed::new(7);
+    feed.push_change("c1".into(), Change::Delete { seq: 1 });
+    assert_eq!(feed.unsent_changes(), ["c1"]);
+    let frame = feed.take_change("c1");
+    assert!(
+        matches!(frame, Some(ClientFrame::Delete { seq: 1, .. })),
+        "{frame:?}"
+    );
+    assert!(feed.settle_change("c1", Some(ErrorCode::NotYours)));
+    assert_eq!(feed.refused.get_untracked(), Some(ErrorCode::NotYours));
+    assert!(feed.unsent_changes().is_empty());
+    assert!(!feed.settle_change("c1", None), "answered once");
+    let edit = Change::Edit {
+        seq: 1,
+        body: "x".into(),
+    };
+    feed.push_change("c2".into(), edit);
+    assert_eq!(
+        feed.refused.get_untracked(),
+        None,
+        "a new change clears the refusal"
+    );
+    for _ in 0..MAX_TRIES {
+        assert!(feed.take_change("c2").is_some());
+    }
+    assert!(feed.take_change("c2").is_none(), "dropped after its tries");
+    assert!(feed.unsent_changes().is_empty());
 }
 
 #[test]

@@ -156,7 +156,9 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
         }
         ServerFrame::Message(m) => {
             let feed = chat.feed(m.room_id);
-            feed.expire_typing(now_ms, Some(m.sender_id));
+            if m.is_message() {
+                feed.expire_typing(now_ms, Some(m.sender_id));
+            }
             let mention = m.is_message()
                 && me
                     .as_ref()

@@ -27,6 +27,18 @@ struct ApiMessage {
     sender_name: String,
     body: String,
     created_at: i64,
+    /// `message`, or the event that changed one (`edit`, `delete`, `react`, `unreact`).
+    kind: &'static str,
+    /// An event's message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_seq: Option<Seq>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edited_at: Option<i64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
+    /// The `seq` of the message a reply answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<Seq>,
 }
 
 impl ApiMessage {
@@ -40,6 +52,11 @@ impl ApiMessage {
             sender_name: m.sender_name,
             body: m.body,
             created_at: m.created_at,
+            kind: m.kind.as_str(),
+            target_seq: m.target.as_ref().map(|t| t.seq),
+            edited_at: m.edited_at,
+            deleted: m.deleted,
+            reply_to: m.reply.as_ref().map(|q| q.seq),
         }
     }
 }

@@ -53,7 +53,7 @@ async fn every_change_is_a_row_of_the_sequence_with_its_target_state(store: Stor
         .await,
     );
     assert_eq!((first.seq, first.version), (1, 1));
-    assert_eq!(first.html, "<p>hello <strong>world</strong></p>\n");
+    assert_eq!(first.html, "<p>hello <strong>world</strong></p>");
 
     let edit = |body: &str| Action::edit(1, body, HOUR_MS);
     let refused = one(&store, req(ben, "b1", edit("mine now"))).await;
@@ -65,7 +65,7 @@ async fn every_change_is_a_row_of_the_sequence_with_its_target_state(store: Stor
     assert_eq!((target.seq, target.version), (1, 2));
     assert_eq!(
         (target.body.as_str(), target.html.as_str()),
-        ("hello there", "<p>hello there</p>\n")
+        ("hello there", "<p>hello there</p>")
     );
     assert!(target.edited_at.is_some());
 

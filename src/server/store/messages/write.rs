@@ -20,7 +20,7 @@ pub(super) const INSERT_ROWS: usize = 1000;
 /// What becomes of one request of a batch.
 enum Plan {
     /// Stored before: answer with that row.
-    Earlier(Message),
+    Earlier(Box<Message>),
     /// Repeats an earlier request of the same batch (its index).
     SameAs(usize),
     NotMember,
@@ -69,7 +69,7 @@ impl Store {
             .map(|(i, req)| {
                 let key = (req.sender_id, req.client_msg_id.as_str());
                 if let Some(&m) = earlier.get(&key) {
-                    Plan::Earlier(m.clone())
+                    Plan::Earlier(Box::new(m.clone()))
                 } else if let Some(&first) = first_copy.get(&key) {
                     Plan::SameAs(first)
                 } else if !members.contains(&(req.room_id, req.sender_id)) {
@@ -101,7 +101,7 @@ impl Store {
             .into_iter()
             .enumerate()
             .map(|(i, plan)| match plan {
-                Plan::Earlier(m) => Ok(SendOutcome::Duplicate(m)),
+                Plan::Earlier(m) => Ok(SendOutcome::Duplicate(*m)),
                 Plan::SameAs(first) => stored
                     .get(&first)
                     .map(|m| SendOutcome::Duplicate(m.clone()))
