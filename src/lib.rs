@@ -13,6 +13,7 @@
 //! - [`client`]: the browser's chat state (feeds, outbox, presence, unread); its `socket`
 //!   is the only browser WebSocket code;
 //! - [`i18n`]: every user-facing string, in English and Korean;
+//! - [`text`]: what user text holds, for both halves: `@mentions`, direction controls;
 //! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, markdown, hub,
 //!   bus (Redis, between nodes), ws, auth, limits, metrics, logs, router.
 //!
@@ -39,6 +40,7 @@ pub mod model;
 pub mod protocol;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod text;
 
 /// The WASM entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -5,11 +5,9 @@
 //! machine (host-tested); only `socket` (feature `hydrate`) touches the browser's WebSocket,
 //! and it is started once the user is signed in.
 
-pub mod bidi;
 pub mod browser;
 mod feed;
 pub mod grouping;
-pub mod mention;
 pub mod notify;
 pub mod outbox;
 #[cfg(feature = "hydrate")]
@@ -23,10 +21,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+pub use crate::text::mention::mentions;
 pub use feed::{
     Change, FailReason, Feed, Pending, PendingChange, PendingState, Typist, MAX_TRIES, TYPING_MS,
 };
-pub use mention::mentions;
 
 use crate::model::Me;
 use crate::protocol::{RoomId, Seq, UserId};

@@ -3,19 +3,19 @@
 //! the body, isolated for bidi. A stored message's body is the HTML the server rendered
 //! from its Markdown and cleaned (`server::markdown`), with `@mentions` and direction
 //! controls already marked; a message still sending is plain text, marked here the same
-//! way (`client::bidi`). Around the body: the quote of the message it answers, "edited",
+//! way (`text::bidi`). Around the body: the quote of the message it answers, "edited",
 //! the reactions and the actions (`message_parts`); a deleted message is a tombstone.
 
 use leptos::prelude::*;
 
 use super::message_parts::{MessageActions, QuoteLine, ReactionBar};
 use super::{Avatar, RoomUi};
-use crate::client::bidi::{abbreviation, pieces, Piece};
-use crate::client::mention::{segments, Segment};
 use crate::client::Hydrated;
 use crate::client::{time, Chat, FailReason, Pending, PendingState};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::{Message, RoomId};
+use crate::text::bidi::{abbreviation, pieces, Piece};
+use crate::text::mention::{segments, Segment};
 
 /// A stored message; `read` says whether to show the other person's read marker under it;
 /// `continued`, whether it goes on the group of the message before it.

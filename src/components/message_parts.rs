@@ -7,17 +7,32 @@ use leptos::prelude::*;
 use super::RoomUi;
 use crate::client::{Change, Chat};
 use crate::i18n::{fill, use_i18n};
-use crate::protocol::{Quote, Reaction, Seq, REACTIONS};
+use crate::protocol::{excerpt, Quote, Reaction, Seq, REACTIONS};
 
-/// A reply's quote of its parent: who wrote it and how it began. A click brings the parent
-/// into view, loading older messages if needed.
+/// A reply's quote of its parent: who wrote it and how it began, as the parent is now when
+/// it is loaded (edited or deleted since), else as the server quoted it. A click brings the
+/// parent into view, loading older messages if needed.
 #[component]
 pub fn QuoteLine(quote: Quote) -> impl IntoView {
+    let chat = expect_context::<Chat>();
     let i18n = use_i18n();
     let ui = expect_context::<RoomUi>();
-    let seq = quote.seq;
-    let deleted = quote.deleted;
-    let text = quote.excerpt.clone();
+    let Quote {
+        seq,
+        sender_name,
+        excerpt: quoted,
+        deleted,
+    } = quote;
+    let messages = chat.feed(ui.room).messages;
+    let now = move || {
+        let held = messages.with(|m| {
+            m.binary_search_by_key(&seq, |m| m.seq)
+                .ok()
+                .map(|at| (excerpt(&m[at].body), m[at].deleted))
+        });
+        held.unwrap_or_else(|| (quoted.clone(), deleted))
+    };
+    let now = Memo::new(move |_| now());
     view! {
         <button
             class="quote"
@@ -26,9 +41,12 @@ pub fn QuoteLine(quote: Quote) -> impl IntoView {
             title=move || i18n.t().show_original
             on:click=move |_| ui.jump.set(Some(seq))
         >
-            <span class="quote-name" dir="auto">{quote.sender_name}</span>
-            <span class="quote-text" dir="auto" class:deleted=deleted>
-                {move || if deleted { i18n.t().quote_deleted.to_owned() } else { text.clone() }}
+            <span class="quote-name" dir="auto">{sender_name}</span>
+            <span class="quote-text" dir="auto" class:deleted=move || now.get().1>
+                {move || {
+                    let (text, deleted) = now.get();
+                    if deleted { i18n.t().quote_deleted.to_owned() } else { text }
+                }}
             </span>
         </button>
     }

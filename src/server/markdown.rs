@@ -4,7 +4,7 @@
 //! (and bare `http(s)://` addresses), lists, quotes and line breaks. No images (shown as a
 //! link to their address), no headings (shown as paragraphs), no tables, and raw HTML is
 //! shown as the text it is. `@mentions` become `<mark class="mention">`; direction controls
-//! (`client::bidi`) are taken out of the text and shown as `<abbr class="bidi-control">`.
+//! (`text::bidi`) are taken out of the text and shown as `<abbr class="bidi-control">`.
 //!
 //! `pulldown-cmark` parses; `ammonia` then cleans the result with an allow-list (tags,
 //! attributes, `http`/`https`/`mailto` links only, `rel="nofollow noopener noreferrer"`), so
@@ -16,8 +16,8 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
-use crate::client::bidi::{abbreviation, pieces, Piece};
-use crate::client::mention::{segments, Segment};
+use crate::text::bidi::{abbreviation, pieces, Piece};
+use crate::text::mention::{segments, Segment};
 
 /// The version of this renderer, stored beside each message's HTML: a row rendered by an
 /// older version is rendered again when read.

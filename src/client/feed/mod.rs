@@ -246,6 +246,8 @@ impl Feed {
     /// Replaces everything held (after a reset) with a fresh latest page.
     pub fn replace(&self, latest: Vec<Message>) {
         self.floor.set(0);
+        self.tail.set(0);
+        self.counted.set(Counted::default());
         self.messages.set(Vec::new());
         self.merge(&latest);
     }

@@ -143,14 +143,6 @@ impl Store {
         rows::complete(&mut conn, self.backend, rows).await
     }
 
-    /// The message `seq` of a room in its current state (not an event).
-    pub async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<Message>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let rows = rows::by_seq_rows(&mut conn, self.backend, &[(room, seq)]).await?;
-        let found = rows::complete(&mut conn, self.backend, rows).await?;
-        Ok(found.into_iter().find(Message::is_message))
-    }
-
     /// The `last_seq` of each of these rooms that exists (one query, for the bus's
     /// reconciliation).
     pub async fn last_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Seq)>, StoreError> {
