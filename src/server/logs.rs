@@ -14,13 +14,18 @@ use super::config::LogFormat;
 
 /// Targets that print raw frames, headers or request bodies when verbose, and the most they
 /// may say: tungstenite logs every frame's payload at trace; hyper and h2 print header
-/// blocks at trace. These are ceilings: `RUST_LOG` can lower them, never raise them.
+/// blocks at trace; html5ever (under ammonia, cleaning each rendered message) prints every
+/// run of a message's text at debug. These are ceilings: `RUST_LOG` can lower them, never
+/// raise them.
 const CAPS: &[(&str, LevelFilter)] = &[
     ("tungstenite", LevelFilter::DEBUG),
     ("tokio_tungstenite", LevelFilter::DEBUG),
     ("hyper", LevelFilter::DEBUG),
     ("hyper_util", LevelFilter::DEBUG),
     ("h2", LevelFilter::INFO),
+    ("html5ever", LevelFilter::INFO),
+    ("markup5ever", LevelFilter::INFO),
+    ("ammonia", LevelFilter::INFO),
 ];
 
 /// Installs the global subscriber. `RUST_LOG` picks the level (default `info`).

@@ -1,7 +1,7 @@
 //! The client's protocol on the host: what a connection sends, how frames apply, backoff.
 
 use super::*;
-use crate::client::{FailReason, PendingState};
+use crate::client::{Change, FailReason, PendingState};
 use crate::protocol::{Ack, Message, PresenceUser, ResetReason, Seq};
 
 /// A chat for Alice, under a reactive owner of its own (each test runs on its own thread).
@@ -331,4 +331,57 @@ fn backoff_retries_a_lost_live_connection_at_once_then_doubles_up_to_the_cap() {
     assert!(backoff(3, 0.999) < Duration::from_millis(500));
     assert_eq!(backoff(30, 0.0), Duration::from_millis(7_500));
     assert!(backoff(30, 0.999) <= Duration::from_millis(MAX_BACKOFF_MS as u64));
+}
+
+#[test]
+fn a_change_goes_out_now_again_on_reconnect_and_ends_with_its_answer() {
+    let chat = chat();
+    apply(chat, hello("e1"), 0.0);
+    let mut intents = Intents::default();
+    intents.remember(&Command::Watch(4));
+    let feed = chat.feed(4);
+    feed.push_change("c1".into(), Change::Delete { seq: 3 });
+    let now = frame_for(chat, &intents, &Command::Send(4, "c1".into()));
+    assert!(
+        matches!(now, Some(ClientFrame::Delete { seq: 3, .. })),
+        "{now:?}"
+    );
+    // The connection dropped before the answer: the next one sends it again.
+    let frames = opening(chat, &intents);
+    assert!(
+        frames.iter().any(
+            |f| matches!(f, ClientFrame::Delete { client_msg_id, .. } if client_msg_id == "c1")
+        ),
+        "{frames:?}"
+    );
+    // A retriable refusal asks for a later try; a final one ends it and is kept to show.
+    let busy = ServerFrame::Error {
+        code: ErrorCode::StoreUnavailable,
+        message: String::new(),
+        client_msg_id: Some("c1".into()),
+        room_id: Some(4),
+    };
+    assert_eq!(apply(chat, busy, 0.0), [Effect::RetryLater(4, "c1".into())]);
+    let refused = ServerFrame::Error {
+        code: ErrorCode::NotYours,
+        message: String::new(),
+        client_msg_id: Some("c1".into()),
+        room_id: Some(4),
+    };
+    apply(chat, refused, 0.0);
+    assert!(feed.unsent_changes().is_empty());
+    assert_eq!(feed.refused.get_untracked(), Some(ErrorCode::NotYours));
+    // An ack ends a change too, and shows nothing by itself: the event brings the state.
+    feed.push_change("c2".into(), Change::Delete { seq: 3 });
+    let ack = Ack {
+        client_msg_id: "c2".into(),
+        room_id: 4,
+        seq: 9,
+        id: 9,
+        created_at: 0,
+        html: String::new(),
+    };
+    apply(chat, ServerFrame::Ack(ack), 0.0);
+    assert!(feed.unsent_changes().is_empty());
+    assert!(feed.messages.get_untracked().is_empty());
 }
