@@ -21,5 +21,8 @@ CREATE TABLE reactions (
     user_id    BIGINT NOT NULL REFERENCES users (id),
     emoji      TEXT NOT NULL,
     created_at BIGINT NOT NULL,
+    -- The seq of the event that added it: reactions are listed in this order (clocks of
+    -- several nodes, or of one batch, do not tell).
+    event_seq  BIGINT NOT NULL,
     PRIMARY KEY (room_id, seq, emoji, user_id)
 );

@@ -229,10 +229,12 @@ impl Chat {
     }
 
     /// Asks for an edit, a delete or a reaction; the server's event shows it, in every tab.
-    pub fn change(&self, room: RoomId, change: Change) {
+    /// Returns its `client_msg_id` (it is pending while in the feed's `changes`).
+    pub fn change(&self, room: RoomId, change: Change) -> String {
         let id = new_client_msg_id();
         self.feed(room).push_change(id.clone(), change);
-        self.command(Command::Send(room, id));
+        self.command(Command::Send(room, id.clone()));
+        id
     }
 
     /// Sends a failed message again, with its original `client_msg_id`.

@@ -180,7 +180,14 @@ fn reload(chat: Chat, room: RoomId) {
     leptos::task::spawn_local(async move {
         if let Ok(page) = crate::api::load_room(room, chat.session_token()).await {
             chat.note_epoch(&page.epoch);
-            chat.feed(room).replace(page.messages);
+            let feed = chat.feed(room);
+            feed.replace(page.messages);
+            // The page's messages are the room's state as of at least `last_seq` (the room
+            // is read first): resume from there, not from the last message, or a long run
+            // of events after it would be replayed, or reset again, on every reload.
+            let summary = &page.room;
+            feed.note_seen(summary.last_seq);
+            feed.note_unread(summary.last_seq, summary.last_read_seq, summary.unread);
             chat.command(Command::Rewatch(room));
         }
     });

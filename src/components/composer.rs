@@ -3,7 +3,9 @@
 //!
 //! It also answers a message (a bar above names it) and edits one of mine: the message's
 //! Markdown comes into the box, Enter saves it. Up in an empty box edits my last message;
-//! Escape cancels a reply or an edit. A change the server refused is said here.
+//! Escape cancels a reply or an edit. An edit stays in the box until the server took it; a
+//! change the server refused (or never answered) is said here, and a refused edit's text is
+//! still there to copy.
 //!
 //! Near the body limit (`max_body_chars`, counted in characters as the server counts) a
 //! counter shows what is left; past it, sending is refused with a message. A paste that
@@ -15,7 +17,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use super::RoomUi;
-use crate::client::{Change, Chat, Hydrated};
+use crate::client::{Change, Chat, FailReason, Hydrated};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::RoomId;
 
@@ -32,6 +34,8 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
     let input = NodeRef::<Textarea>::new();
     let length = RwSignal::new(0usize);
     let refused_paste = RwSignal::new(None::<usize>);
+    // The edit on its way: its `client_msg_id`.
+    let saving = RwSignal::new(None::<String>);
     let ui = expect_context::<RoomUi>();
     let feed = chat.feed(room);
     let limit = move || chat.max_body_chars.get();
@@ -52,10 +56,10 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
         let text = el.value();
         let body = text.trim();
         match ui.editing.get_untracked() {
-            Some(seq) if !body.is_empty() => {
+            Some(seq) if !body.is_empty() && saving.get_untracked().is_none() => {
                 let body = body.to_owned();
-                chat.change(room, Change::Edit { seq, body });
-                ui.editing.set(None);
+                saving.set(Some(chat.change(room, Change::Edit { seq, body })));
+                return;
             }
             Some(_) => return,
             None if !body.is_empty() => {
@@ -87,6 +91,24 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
                 el.set_value(&text);
                 length.set(text.chars().count());
                 let _ = el.focus();
+            }
+        });
+    }
+    // The edit answered: taken (the box empties), or refused (the text stays, the note says
+    // why).
+    {
+        let (changes, refused) = (feed.changes.clone(), feed.refused.clone());
+        Effect::new(move |_| {
+            let Some(id) = saving.get() else {
+                return;
+            };
+            if changes.with(|c| c.iter().any(|c| c.client_msg_id == id)) {
+                return;
+            }
+            saving.set(None);
+            if refused.get_untracked().is_none() {
+                ui.editing.set(None);
+                clear();
             }
         });
     }
@@ -177,9 +199,13 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
     };
     let refused = feed.refused.clone();
     let paste_note = move || {
-        if let Some(code) = refused.get() {
+        if let Some(reason) = refused.get() {
             let t = i18n.t();
-            return Some(fill(t.not_sent, &[("reason", t.send_error(code))]));
+            let why = match reason {
+                FailReason::NoAnswer => t.no_answer,
+                FailReason::Refused(code) => t.send_error(code),
+            };
+            return Some(fill(t.not_sent, &[("reason", why)]));
         }
         let n = refused_paste.get()?;
         let max = limit()?.to_string();

@@ -69,6 +69,9 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     let feed = chat.feed(room);
     chat.note_epoch(&page.epoch);
     feed.merge(&page.messages);
+    // Resume from the room's last row: the page holds its state up to there (events after
+    // the last message included).
+    feed.note_seen(page.room.last_seq);
     feed.advance_read(page.room.last_read_seq);
     feed.note_unread(
         page.room.last_seq,

@@ -6,8 +6,8 @@
 
 use leptos::prelude::*;
 
-use super::{Feed, MAX_TRIES};
-use crate::protocol::{ClientFrame, ErrorCode, RoomId, Seq};
+use super::{FailReason, Feed, MAX_TRIES};
+use crate::protocol::{ClientFrame, RoomId, Seq};
 
 /// A change to a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl Feed {
     }
 
     /// One more try at sending change `client_msg_id`: its frame, or `None` when it is not
-    /// waiting; after [`MAX_TRIES`] without an answer it is dropped.
+    /// waiting; after [`MAX_TRIES`] without an answer it is dropped, and said so.
     pub fn take_change(&self, client_msg_id: &str) -> Option<ClientFrame> {
         let found = self.changes.with_untracked(|c| {
             c.iter()
@@ -79,7 +79,7 @@ impl Feed {
                 .map(|c| c.tries)
         })?;
         if found >= MAX_TRIES {
-            self.settle_change(client_msg_id, None);
+            self.settle_change(client_msg_id, Some(FailReason::NoAnswer));
             return None;
         }
         let mut frame = None;
@@ -94,7 +94,7 @@ impl Feed {
 
     /// Ends change `client_msg_id`: answered by an ack (`None`) or refused. Returns whether
     /// it was a change of this feed.
-    pub fn settle_change(&self, client_msg_id: &str, refused: Option<ErrorCode>) -> bool {
+    pub fn settle_change(&self, client_msg_id: &str, refused: Option<FailReason>) -> bool {
         let known = self
             .changes
             .with_untracked(|c| c.iter().any(|c| c.client_msg_id == client_msg_id));

@@ -58,8 +58,8 @@ pub struct Feed {
     pub pending: ArcRwSignal<Vec<Pending>>,
     /// Edits, deletes and reactions not yet acknowledged (in memory only).
     pub changes: ArcRwSignal<Vec<PendingChange>>,
-    /// Why the server refused the user's last change, until the next one.
-    pub refused: ArcRwSignal<Option<ErrorCode>>,
+    /// Why the user's last change was not made (refused, or never answered), until the next.
+    pub refused: ArcRwSignal<Option<FailReason>>,
     /// Who has the room open; `None` until the server has said.
     pub online: ArcRwSignal<Option<Vec<PresenceUser>>>,
     /// The user's read position: the unread count is the messages after it.
@@ -308,6 +308,14 @@ impl Feed {
         let Some((body, reply_to)) = sent else {
             return;
         };
+        // An ack for a row at or below the cursor (a resend of a message stored long ago)
+        // tells nothing new: the row is held, or was changed since and comes from history.
+        if ack.seq <= self.last_seq() {
+            let id = &ack.client_msg_id;
+            self.pending
+                .update(|p| p.retain(|p| &p.client_msg_id != id));
+            return;
+        }
         let reply = reply_to.map(|seq| {
             self.quote_of(seq).unwrap_or(Quote {
                 seq,

@@ -215,8 +215,11 @@ fn a_change_is_sent_until_answered_and_a_refusal_is_kept() {
         matches!(frame, Some(ClientFrame::Delete { seq: 1, .. })),
         "{frame:?}"
     );
-    assert!(feed.settle_change("c1", Some(ErrorCode::NotYours)));
-    assert_eq!(feed.refused.get_untracked(), Some(ErrorCode::NotYours));
+    assert!(feed.settle_change("c1", Some(FailReason::Refused(ErrorCode::NotYours))));
+    assert_eq!(
+        feed.refused.get_untracked(),
+        Some(FailReason::Refused(ErrorCode::NotYours))
+    );
     assert!(feed.unsent_changes().is_empty());
     assert!(!feed.settle_change("c1", None), "answered once");
     let edit = Change::Edit {

@@ -226,7 +226,7 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
             }
             (Some(id), Some(room)) => {
                 let feed = chat.feed(room);
-                if !feed.settle_change(&id, Some(code)) {
+                if !feed.settle_change(&id, Some(FailReason::Refused(code))) {
                     feed.fail(&id, FailReason::Refused(code));
                 }
             }

@@ -370,7 +370,10 @@ fn a_change_goes_out_now_again_on_reconnect_and_ends_with_its_answer() {
     };
     apply(chat, refused, 0.0);
     assert!(feed.unsent_changes().is_empty());
-    assert_eq!(feed.refused.get_untracked(), Some(ErrorCode::NotYours));
+    assert_eq!(
+        feed.refused.get_untracked(),
+        Some(FailReason::Refused(ErrorCode::NotYours))
+    );
     // An ack ends a change too, and shows nothing by itself: the event brings the state.
     feed.push_change("c2".into(), Change::Delete { seq: 3 });
     let ack = Ack {

@@ -121,7 +121,12 @@ pub async fn post(
         .map_err(|_| HostApiError::Unavailable)?;
     let (status, message) = match outcome {
         SendOutcome::Stored(m) => (StatusCode::CREATED, m),
-        SendOutcome::Duplicate(m) if m.body == body && m.room_id == room.room_id => {
+        // The stored row is in its current state: edited or deleted since, its body is
+        // no longer the one posted.
+        SendOutcome::Duplicate(m)
+            if m.room_id == room.room_id
+                && (m.body == body || m.edited_at.is_some() || m.deleted) =>
+        {
             (StatusCode::OK, m)
         }
         SendOutcome::Duplicate(_) => return Err(HostApiError::IdempotencyKeyReused),

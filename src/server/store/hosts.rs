@@ -319,7 +319,9 @@ impl Store {
     ) -> Result<Vec<HostRoomUnread>, StoreError> {
         Ok(sqlx::query_as::<_, HostRoomUnread>(
             "SELECT hr.key, hr.room_id, r.name AS title, hr.link, r.last_seq,
-                    m.last_read_seq AS read_seq, r.last_seq - m.last_read_seq AS unread
+                    m.last_read_seq AS read_seq,
+                    (SELECT COUNT(*) FROM messages x WHERE x.room_id = m.room_id
+                     AND x.seq > m.last_read_seq AND x.kind = 'message') AS unread
              FROM members m
              JOIN host_rooms hr ON hr.room_id = m.room_id AND hr.host = $1
              JOIN rooms r ON r.id = m.room_id

@@ -139,8 +139,8 @@ pub(super) async fn apply(
             Action::React { seq, emoji, on } => {
                 let change = if *on {
                     sqlx::query(
-                        "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at)
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                        "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at, event_seq)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                     )
                 } else {
                     sqlx::query(
@@ -153,7 +153,11 @@ pub(super) async fn apply(
                     .bind(*seq)
                     .bind(req.sender_id)
                     .bind(emoji.as_str());
-                let change = if *on { change.bind(now) } else { change };
+                let change = if *on {
+                    change.bind(now).bind(event)
+                } else {
+                    change
+                };
                 change.execute(&mut *tx).await?;
                 sqlx::query("UPDATE messages SET version = $1 WHERE room_id = $2 AND seq = $3")
                     .bind(event)

@@ -170,7 +170,7 @@ async fn reactions_of(
         "SELECT r.room_id, r.seq, r.emoji, r.user_id, u.display_name
          FROM reactions r JOIN users u ON u.id = r.user_id
          JOIN {keys_in} k ON r.room_id = k.room AND r.seq = k.seq
-         ORDER BY r.room_id, r.seq, r.created_at, r.user_id"
+         ORDER BY r.room_id, r.seq, r.event_seq"
     ))
     .bind(json_param(keys)?)
     .fetch_all(&mut *conn)

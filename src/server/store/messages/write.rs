@@ -84,7 +84,16 @@ impl Store {
                 }
             })
             .collect();
-        let base = reserve_seqs(&mut tx, &new_in_room).await?;
+        // Only new messages make a room active (move it up the lists); events do not.
+        let talked: HashSet<RoomId> = plans
+            .iter()
+            .zip(batch)
+            .filter(|(plan, req)| {
+                matches!(plan, Plan::New(_)) && matches!(req.action, Action::Post { .. })
+            })
+            .map(|(_, req)| req.room_id)
+            .collect();
+        let base = reserve_seqs(&mut tx, &new_in_room, &talked).await?;
         let new: Vec<(usize, &SendRequest, Seq)> = plans
             .iter()
             .zip(batch)
@@ -206,19 +215,22 @@ async fn memberships(
     Ok(rows.into_iter().collect())
 }
 
-/// Raises each room's `last_seq` by its number of new messages; returns the seq before them
-/// (the room's k-th new message gets that plus k).
+/// Raises each room's `last_seq` by its number of new rows, and the `last_active_at` of the
+/// rooms in `talked`; returns the seq before them (the room's k-th new row gets that plus k).
 async fn reserve_seqs(
     tx: &mut AnyConnection,
     new_in_room: &BTreeMap<RoomId, Seq>,
+    talked: &HashSet<RoomId>,
 ) -> Result<HashMap<RoomId, Seq>, StoreError> {
     let mut base = HashMap::new();
     for (&room, &count) in new_in_room {
         let last: Seq = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + $1, last_active_at = $2 WHERE id = $3
-             RETURNING last_seq",
+            "UPDATE rooms SET last_seq = last_seq + $1,
+                 last_active_at = CASE WHEN $2 = 1 THEN $3 ELSE last_active_at END
+             WHERE id = $4 RETURNING last_seq",
         )
         .bind(count)
+        .bind(i64::from(talked.contains(&room)))
         .bind(now_ms())
         .bind(room)
         .fetch_one(&mut *tx)
