@@ -8,6 +8,7 @@
 //! - [`bus`]: with several nodes, what each hub hears from the others (Redis pub/sub), in
 //!   `seq` order with gaps filled from the store;
 //! - [`resume`]: what a `watch` from a cursor must replay, or why it cannot (no socket);
+//! - [`search`]: the search tokenizer (the index and the query come next);
 //! - [`ws`]: the `/ws` socket, the only code that knows WebSockets;
 //! - [`auth`]: accounts, passwords, sessions, origin rules;
 //! - [`limits`]: messages per user per second;
@@ -32,6 +33,7 @@ pub mod logs;
 pub mod markdown;
 pub mod metrics;
 pub mod resume;
+pub mod search;
 pub mod state;
 pub mod store;
 pub mod webhooks;
