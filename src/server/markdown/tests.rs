@@ -96,3 +96,42 @@ fn mentions_and_direction_controls_are_marked() {
         "<p>서울에서 <strong>만나요</strong></p>"
     );
 }
+
+#[test]
+fn the_plain_path_gives_what_the_full_path_gives() {
+    use super::full;
+    for body in [
+        "hello",
+        "t=1764121200000;xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "서울에서 만나요",
+        "Is it (really) done? Yes, 100% done: ship it.",
+        "it's \"quoted\"",
+        "a  b",
+        "école, naïve",
+        "明日東京に行きます",
+    ] {
+        assert_eq!(
+            super::plain(body).as_deref(),
+            Some(full(body).as_str()),
+            "{body}"
+        );
+    }
+    // And these go the full way.
+    for body in [
+        "1. a list",
+        "- a list",
+        "**bold**",
+        "see https://example.com",
+        "a & b",
+        "<b>",
+        "@ann hi",
+        "x\ny",
+        "\u{202E}x",
+        "a\u{a0}b",
+        "(a) b",
+        "👍",
+        "",
+    ] {
+        assert_eq!(super::plain(body), None, "{body}");
+    }
+}
