@@ -9,6 +9,18 @@ export async function newChat(page: Page): Promise<void> {
   if (!(await action.evaluate((d: HTMLDetailsElement) => d.open))) await action.locator("summary").click();
 }
 
+/** Creates a group room from the room list, waits until its page has hydrated, and returns
+ *  its URL. */
+export async function createRoom(page: Page, name: string): Promise<string> {
+  await open(page, "/");
+  await newChat(page);
+  await page.locator("main .rooms:not(.compact)").getByPlaceholder("New room name").fill(name);
+  await page.locator("main .rooms:not(.compact)").getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+  return page.url();
+}
+
 /** From the room list, opens (or finds) the direct room with `other`. */
 export async function openDirect(person: Person, other: Person): Promise<string> {
   await open(person.page, "/");

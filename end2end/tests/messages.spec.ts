@@ -2,7 +2,7 @@
 // back from the server as an event of the room's sequence, so the other person sees it at
 // once and it stays after a reload.
 import { expect, test } from "@playwright/test";
-import { bubbles, enterRoom, flood, newChat, openDirect, post, roomIdOf, say } from "../support/chat";
+import { bubbles, createRoom, enterRoom, flood, openDirect, post, roomIdOf, say } from "../support/chat";
 import { newPerson } from "../support/people";
 
 test("Alice edits, Bob sees it edited; Bob reacts, Alice sees the count; Alice deletes, and it stays deleted", async ({ browser }) => {
@@ -59,11 +59,7 @@ test("Alice edits, Bob sees it edited; Bob reacts, Alice sees the count; Alice d
 test("a reply quotes its parent, and a click jumps to a parent 200 messages back", async ({ browser }) => {
   const ann = await newPerson(browser, "ann", "Ann");
   let page = ann.page;
-  await newChat(page);
-  await page.getByPlaceholder("New room name").fill("long thread");
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name: "long thread" })).toBeVisible();
-  const room = roomIdOf(page.url());
+  const room = roomIdOf(await createRoom(page, "long thread"));
   const [root] = await post(page, room, [{ body: "the **original** question" }]);
   await flood(page, room, 200, "line");
   await post(page, room, [{ body: "an answer to the question", reply_to: root }]);
@@ -101,11 +97,7 @@ test("a reply quotes its parent, and a click jumps to a parent 200 messages back
 test("Markdown renders, and a fenced code block keeps its indentation", async ({ browser }) => {
   const kim = await newPerson(browser, "kim", "Kim");
   const page = kim.page;
-  await newChat(page);
-  await page.getByPlaceholder("New room name").fill("code");
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name: "code" })).toBeVisible();
-  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+  await createRoom(page, "code");
   const code = 'fn main() {\n    if true {\n        println!("<hi>");\n    }\n}';
   await say(page, "```rust\n" + code + "\n```");
   const block = page.locator(".bubble:not(.pending) pre code");

@@ -3,19 +3,9 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { expect, test } from "@playwright/test";
-import { bubbles, enterRoom, flood, newChat, openDirect, roomIdOf, say } from "../support/chat";
+import { bubbles, createRoom, enterRoom, flood, newChat, openDirect, roomIdOf, say } from "../support/chat";
 import { newPerson, open } from "../support/people";
 import { baseUrl, readState } from "../support/server";
-
-async function createRoom(page: import("@playwright/test").Page, name: string): Promise<string> {
-  await open(page, "/");
-  await newChat(page);
-  await page.locator("main .rooms:not(.compact)").getByPlaceholder("New room name").fill(name);
-  await page.locator("main .rooms:not(.compact)").getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
-  return page.url();
-}
 
 test("on a desktop the sidebar switches rooms without a reload and keeps each room's scroll", async ({ browser }) => {
   const ada = await newPerson(browser, "ada", "Ada");

@@ -2,7 +2,7 @@
 // runs, no handler or dangerous element reaches the DOM, and a link never hides where it
 // goes. The page's CSP would block inline scripts anyway; these checks hold without it.
 import { expect, test } from "@playwright/test";
-import { newChat, post, roomIdOf } from "../support/chat";
+import { createRoom, post, roomIdOf } from "../support/chat";
 import { newPerson } from "../support/people";
 
 const CORPUS: string[] = [
@@ -60,12 +60,7 @@ test(`${CORPUS.length} hostile inputs are inert in the page`, async ({ browser }
     dialogs.push(d.message());
     await d.dismiss();
   });
-  await newChat(page);
-  await page.getByPlaceholder("New room name").fill("hostile");
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name: "hostile" })).toBeVisible();
-  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
-  const room = roomIdOf(page.url());
+  const room = roomIdOf(await createRoom(page, "hostile"));
   // Live (drawn as each arrives), then again from the server's HTML after a reload.
   await post(page, room, CORPUS.map((body) => ({ body })));
   for (const pass of ["live", "reloaded"]) {
