@@ -88,23 +88,37 @@ pub fn RoomList(#[prop(optional)] compact: bool) -> impl IntoView {
 fn RoomRow(room: RoomSummary) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let i18n = use_i18n();
-    let feed = chat.feed(room.id);
-    feed.note_seen(room.last_seq);
-    feed.advance_read(room.last_read_seq);
-    feed.note_unread(room.last_seq, room.last_read_seq, room.unread);
+    // On the server the row shows the summary as loaded and never touches the room's feed:
+    // the room page beside it writes the same signals, possibly on another thread at the same
+    // moment, and a signal read while another thread writes it panics. In the browser the
+    // feed takes over these text nodes when the page hydrates.
+    let feed = (!cfg!(feature = "ssr")).then(|| chat.feed(room.id));
+    if let Some(feed) = &feed {
+        feed.note_seen(room.last_seq);
+        feed.advance_read(room.last_read_seq);
+        feed.note_unread(room.last_seq, room.last_read_seq, room.unread);
+    }
     let id = room.id;
     Effect::new(move |_| chat.watch(id, 0));
-    let online = feed.online.clone();
-    let count = Memo::new(move |_| online.with(|o| o.as_ref().map_or(0, Vec::len)));
+    let count = {
+        let online = feed.as_ref().map(|f| f.online.clone());
+        Memo::new(move |_| {
+            online
+                .as_ref()
+                .map_or(0, |o| o.with(|o| o.as_ref().map_or(0, Vec::len)))
+        })
+    };
     let unread = {
         let feed = feed.clone();
-        Memo::new(move |_| feed.unread())
+        let loaded = room.unread;
+        Memo::new(move |_| feed.as_ref().map_or(loaded, |f| f.unread()))
     };
     let fallback = room.last_message.clone();
-    let messages = feed.messages.clone();
+    let messages = feed.map(|f| f.messages.clone());
     let preview = move || {
         messages
-            .with(|m| m.last().cloned())
+            .as_ref()
+            .and_then(|m| m.with(|m| m.last().cloned()))
             .or_else(|| fallback.clone())
             .map(|m| {
                 let text = if m.deleted {

@@ -3,7 +3,7 @@
 //! changes the route's parameter only: the list stays, and the room is swapped in place.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{Avatar, Composer, MessageList, RoomActions, RoomList, RoomUi, TypingLine};
 use crate::api::{load_room, ApiError};
@@ -69,24 +69,33 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     let feed = chat.feed(room);
     chat.note_epoch(&page.epoch);
     feed.merge(&page.messages);
-    // Resume from the room's last row: the page holds its state up to there (events after
-    // the last message included).
-    feed.note_seen(page.room.last_seq);
-    feed.advance_read(page.room.last_read_seq);
-    feed.note_unread(
-        page.room.last_seq,
-        page.room.last_read_seq,
-        page.room.unread,
-    );
     if let Some(seq) = page.peer_read_seq {
         feed.advance_peer_read(seq);
     }
+    // The read position and unread count matter only to the browser; on the server the
+    // sidebar's row of this room writes the same signals, possibly on another thread at
+    // the same moment, and a signal read while another thread writes it panics. Watching
+    // resumes from the room's last row: the page holds its state up to there (events after
+    // the last message included).
+    let summary = page.room.clone();
+    let resumed = feed.clone();
     Effect::new(move |_| {
-        chat.watch(room, 0);
+        let feed = &resumed;
+        feed.advance_read(summary.last_read_seq);
+        feed.note_unread(summary.last_seq, summary.last_read_seq, summary.unread);
+        chat.watch(room, summary.last_seq);
         chat.enter(room);
     });
     on_cleanup(move || chat.exit(room));
-    provide_context(RoomUi::new(room, page.me.user_id));
+    let ui = RoomUi::new(room, page.me.user_id);
+    provide_context(ui);
+    // `?at=seq` (a search hit): the log brings that message into view, highlighted.
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(seq) = query.read().get("at").and_then(|s| s.parse().ok()) {
+            ui.jump.set(Some(seq));
+        }
+    });
     let online = feed.online.clone();
     let count = move || online.with(|o| o.as_ref().map_or(0, Vec::len));
     let here = feed.online.clone();
