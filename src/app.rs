@@ -8,8 +8,8 @@ use leptos_router::SsrMode;
 
 use crate::client::{Chat, Hydrated};
 use crate::components::{
-    ConnectionBanner, EmbedPage, HomePage, NotFound, RoomPage, Session, SignInPage, SignUpPage,
-    TopBar,
+    ConnectionBanner, EmbedPage, HomePage, NotFound, RoomPage, SearchPage, Session, SignInPage,
+    SignUpPage, TopBar,
 };
 use crate::i18n::{self, I18n};
 
@@ -125,6 +125,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                         <Route path=path!("/rooms/:id") view=RoomPage ssr=SsrMode::Async />
+                        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/embed/rooms/:key")
                             view=EmbedPage

@@ -33,6 +33,10 @@ pub enum ApiError {
     RoomNotFound,
     /// No user has that username.
     UserNotFound,
+    /// The search query is longer than `search_query_chars`.
+    SearchQueryTooLong,
+    /// The search query has no letter, digit or CJK character to look for.
+    SearchQueryEmpty,
     /// The user may not do this.
     NotAllowed,
     /// The request came from another site.
@@ -105,7 +109,9 @@ impl ApiError {
             | ApiError::InvalidDisplayName
             | ApiError::PasswordTooShort
             | ApiError::PasswordTooLong
-            | ApiError::InvalidRoomName => 422,
+            | ApiError::InvalidRoomName
+            | ApiError::SearchQueryTooLong
+            | ApiError::SearchQueryEmpty => 422,
             ApiError::TooManyAttempts => 429,
             ApiError::Unavailable => 503,
         }
@@ -125,6 +131,8 @@ impl ApiError {
             ApiError::InvalidRoomName => "invalid_room_name",
             ApiError::RoomNotFound => "room_not_found",
             ApiError::UserNotFound => "user_not_found",
+            ApiError::SearchQueryTooLong => "search_query_too_long",
+            ApiError::SearchQueryEmpty => "search_query_empty",
             ApiError::NotAllowed => "not_allowed",
             ApiError::CrossSite => "cross_site",
             ApiError::Unavailable => "unavailable",

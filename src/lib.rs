@@ -14,8 +14,8 @@
 //!   is the only browser WebSocket code;
 //! - [`i18n`]: every user-facing string, in English and Korean;
 //! - [`text`]: what user text holds, for both halves: `@mentions`, direction controls;
-//! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, markdown, hub,
-//!   bus (Redis, between nodes), ws, auth, limits, metrics, logs, router.
+//! - `server` (feature `ssr`): config, store (SQLite or PostgreSQL), writer, markdown,
+//!   search, hub, bus (Redis, between nodes), ws, auth, limits, metrics, logs, router.
 //!
 //! ## The path of a message
 //! composer → [`client::Chat::send_message`] (shown as sending) → `send` frame on `/ws` →
@@ -29,6 +29,10 @@
 //! in the writer's transaction; its row carries the changed message's full state, which
 //! [`client::Feed::merge`] puts in place of an older one (`ARCHITECTURE.md`, "The path of a
 //! change").
+//!
+//! Search indexes a message in the same transaction (`server::store::search`, tokens from
+//! `server::search::tokens`); `api::search_messages` answers from the caller's rooms only,
+//! and a hit opens its room at `?at=seq` (`docs/search.md`).
 
 pub mod api;
 pub mod app;

@@ -75,3 +75,33 @@ pub struct Invitation {
     /// The inviter's display name.
     pub invited_by: String,
 }
+
+/// A piece of a search hit's snippet: plain text, and whether it matched the query. The page
+/// renders each piece as a text node (a matched one inside `<mark>`), never as HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// One message found by a search, in a room the searcher belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub room_id: RoomId,
+    /// The group's name, or the other person's display name for a direct room.
+    pub room_name: String,
+    pub seq: Seq,
+    pub sender_name: String,
+    pub sender_username: String,
+    pub created_at: i64,
+    /// The part of the body around the first match, the matches marked.
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// A page of search results, best first: by relevance, then the newest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub hits: Vec<SearchHit>,
+    /// Whether a next page exists.
+    pub more: bool,
+}

@@ -17,17 +17,21 @@ pub const ENDPOINTS: &[(&str, &[&str])] = &[
     ("invite", &["room_id", "username"]),
     ("load_room", &["room_id"]),
     ("older_messages", &["room_id", "before_seq"]),
+    ("search_messages", &["query", "page"]),
     ("embed_open", &["token", "key"]),
 ];
 
 /// Every field name any server function reads (`|`-separated), to send to the wrong function.
-pub const FIELDS: &str = "username|display_name|password|name|public|room_id|before_seq";
+pub const FIELDS: &str = "username|display_name|password|name|public|room_id|before_seq|query|page";
 
 /// Numbers in and out of range and in other notations, separated by `|`.
 pub const NUMBERS: &str = "-1|0|9223372036854775807|9223372036854775808|-9223372036854775809|\
     99999999999999999999999999|1e3|0x10| 7|1.5|-0";
 /// Korean, emoji, bidirectional overrides, a byte order mark, NUL, the last code point.
 pub const UNICODE: &str = "안녕하세요|😀🎉👍|\u{202E}evil\u{202C}|\u{FEFF}x|a\0b|\u{10FFFF}";
+/// Operators of the search engines' query languages, separated by `|`.
+pub const SEARCH_SYNTAX: &str =
+    "\"|\"deploy|deploy*|*|NEAR(a b, 2)|a AND|OR NOT|(x|)|x:*|'|a & b|!x|^x|{x}|서울에서 (만나";
 /// Wrong content types; the right one and none are chosen elsewhere.
 pub const CONTENT_TYPES: &str = "garbage|;;;=|application/x-www-form-urlencoded; charset=ebcdic|\
     APPLICATION/X-WWW-FORM-URLENCODED|a/b; c=\"d|application/json|text/plain|multipart/form-data";
@@ -199,7 +203,7 @@ pub fn value(rng: &mut Rng, t: &Target) -> Vec<u8> {
     if rng.percent(1) {
         return b"a".repeat(rng.range(1024, 3 << 20));
     }
-    let text: String = match rng.below(11) {
+    let text: String = match rng.below(12) {
         0 => String::new(),
         1 => "fuzzer".into(),
         2 => format!("user{}", rng.below(1000)),
@@ -212,6 +216,8 @@ pub fn value(rng: &mut Rng, t: &Target) -> Vec<u8> {
         9 => (0..rng.range(1, 40))
             .map(|_| char::from(rng.range(0x20, 0x7E) as u8))
             .collect(),
+        // Search syntax of FTS5 and tsquery, which must stay plain text.
+        10 => pick_word(rng, SEARCH_SYNTAX).into(),
         _ => "x".repeat(rng.range(30, 300)),
     };
     let mut out = if rng.percent(80) {

@@ -6,9 +6,11 @@ mod accounts;
 mod consent;
 mod embed;
 mod rooms;
+mod search;
 
 pub use crate::error::ApiError;
 pub use accounts::*;
 pub use consent::*;
 pub use embed::*;
 pub use rooms::*;
+pub use search::*;

@@ -3,10 +3,11 @@
 //!
 //! - It follows the latest message while the reader is at the bottom; scrolled up, new
 //!   messages raise a "new messages" pill instead of moving the page.
-//! - Scrolling near the top loads older pages by `seq`. The message under the reader's eye
-//!   stays exactly where it was when rows are added or removed above it: the log remembers
-//!   the first visible message and its distance from the top, and restores that distance
-//!   after every change.
+//! - Scrolling near the top loads older pages by `seq`; near the bottom of a window of
+//!   history (after a jump to a reply's parent or a search hit) it slides the window down
+//!   towards the latest. The message under the eye stays exactly where it was when rows are
+//!   added or removed around it: the log remembers the first visible message and its
+//!   distance from the top, and restores that distance after every change.
 //! - At most [`MAX_ROWS`](crate::client::window::MAX_ROWS) messages are in the DOM, whatever the length of the history: the
 //!   rendered window slides over the loaded messages.
 
@@ -135,7 +136,10 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
         let top = el.scroll_top();
         let bottom = top + el.client_height();
         let at_bottom = el.scroll_height() - top - el.client_height() < STICK_PX;
-        stuck.set(at_bottom);
+        // Only the latest window follows new rows: at the bottom of a range of history,
+        // the rows slid in below must not pull the reader past them.
+        let following = at_bottom && window.get_untracked() == Window::Latest;
+        stuck.set(following);
         if at_bottom {
             unseen.set(false);
         }
@@ -154,7 +158,7 @@ pub fn MessageList(feed: Feed, me: UserId, direct: bool) -> impl IntoView {
             from_top: offset - top,
         });
         anchor.set_value(here);
-        let left_at = here.filter(|_| !at_bottom).map(|a| Position {
+        let left_at = here.filter(|_| !following).map(|a| Position {
             window: window.get_untracked(),
             seq: a.seq,
             from_top: a.from_top,

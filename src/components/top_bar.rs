@@ -1,10 +1,11 @@
-//! The bar on top: the name, the language, notifications, the user, and sign-out.
+//! The bar on top: the name, the language, the search box, notifications, the user, and
+//! sign-out.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::session::use_session;
-use super::{LanguageSwitch, NotifyButton};
+use super::{LanguageSwitch, NotifyButton, SearchBox};
 use crate::i18n::use_i18n;
 
 /// Brand, language switch, and for a signed-in user their name and a sign-out button.
@@ -32,6 +33,7 @@ pub fn TopBar() -> impl IntoView {
                         .me()
                         .map(|me| {
                             view! {
+                                <SearchBox />
                                 <NotifyButton />
                                 <span class="me" data-testid="me">
                                     {me.display_name}

@@ -132,6 +132,10 @@ pub struct Config {
     /// Most public rooms that `list_rooms` returns besides the user's own, the most recently
     /// active first; `public_rooms` pages through the rest.
     pub public_rooms_page: i64,
+    /// Longest search query, in characters; a longer one gets `search_query_too_long`.
+    pub search_query_chars: usize,
+    /// Search hits per page.
+    pub search_page: i64,
     /// Threads of the async runtime; 0 means one per CPU core.
     pub worker_threads: usize,
     /// Milliseconds between the server's WebSocket pings.
@@ -214,6 +218,8 @@ impl Default for Config {
             write_timeout_ms: 10_000,
             rooms_per_hour: 20,
             public_rooms_page: 50,
+            search_query_chars: 200,
+            search_page: 20,
             worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,

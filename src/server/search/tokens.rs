@@ -32,7 +32,7 @@ pub const PREFIX_FROM_CHARS: usize = 3;
 
 /// Whether `c` is written without spaces between words (Korean particles attach to the
 /// noun), so that its runs are indexed by bigrams.
-fn is_cjk(c: char) -> bool {
+pub(super) fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{1100}'..='\u{11FF}'     // Hangul Jamo
         | '\u{3130}'..='\u{318F}'   // Hangul compatibility Jamo
@@ -96,6 +96,11 @@ pub fn index_tokens(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The tokens that index `text`, space-separated, as the stores take them.
+pub fn index_text(text: &str) -> String {
+    index_tokens(text).join(" ")
 }
 
 /// The terms of a query: every one must match. Empty when the query holds no letter,

@@ -13,6 +13,7 @@ mod write;
 use super::{json_param, Store, StoreError};
 use crate::protocol::{ErrorCode, Message, RoomId, Seq, UserId};
 use crate::server::markdown;
+use crate::server::search::tokens::index_text;
 use rows::MESSAGE_SELECT;
 
 /// One row to store, already validated (trimmed, non-empty, within limits).
@@ -29,10 +30,12 @@ pub struct SendRequest {
 /// What a request stores: a message, or an event that changes one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// A new message; `html` is its body rendered ([`Action::post`]).
+    /// A new message; `html` is its body rendered and `tokens` its search tokens
+    /// ([`Action::post`]).
     Post {
         body: String,
         html: String,
+        tokens: String,
         reply_to: Option<Seq>,
     },
     /// A new body for the sender's own message `seq`, if it is at most `window_ms` old.
@@ -40,6 +43,7 @@ pub enum Action {
         seq: Seq,
         body: String,
         html: String,
+        tokens: String,
         window_ms: i64,
     },
     /// The sender's own message `seq` becomes a tombstone.
@@ -49,22 +53,25 @@ pub enum Action {
 }
 
 impl Action {
-    /// A new message, its Markdown rendered here (in the caller's task, not the writer's).
+    /// A new message, its Markdown rendered and its search tokens made here (in the
+    /// caller's task, not the writer's).
     pub fn post(body: impl Into<String>, reply_to: Option<Seq>) -> Action {
         let body = body.into();
         Action::Post {
             html: markdown::render(&body),
+            tokens: index_text(&body),
             body,
             reply_to,
         }
     }
 
-    /// An edit, its Markdown rendered here.
+    /// An edit, its Markdown rendered and its search tokens made here.
     pub fn edit(seq: Seq, body: impl Into<String>, window_ms: i64) -> Action {
         let body = body.into();
         Action::Edit {
             seq,
             html: markdown::render(&body),
+            tokens: index_text(&body),
             body,
             window_ms,
         }

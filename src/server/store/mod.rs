@@ -14,6 +14,7 @@ mod consent;
 mod hosts;
 mod messages;
 mod rooms;
+mod search;
 mod sessions;
 mod webhooks;
 mod write_tx;
@@ -83,14 +84,16 @@ impl Store {
     pub async fn from_pool(pool: AnyPool, backend: Backend) -> Result<Store, StoreError> {
         backend.migrate(&pool).await?;
         let epoch = backup::take_backup_mark(&pool, backend).await?;
-        Ok(Store {
+        let store = Store {
             pool,
             backend,
             gate: Arc::default(),
             epoch: epoch.into(),
             wal: None,
             webhook_hosts: Arc::new([]),
-        })
+        };
+        store.backfill_search().await?;
+        Ok(store)
     }
 
     /// The same store, writing webhook events for these hosts (tests; `open` takes them

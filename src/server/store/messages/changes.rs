@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use super::super::backend::Col;
-use super::super::{json_param, Backend, StoreError};
+use super::super::{json_param, search, Backend, StoreError};
 use super::{Action, SendRequest};
 use crate::protocol::{ErrorCode, RoomId, Seq, UserId};
 use crate::server::markdown::RENDER_VERSION;
@@ -95,6 +95,7 @@ impl Targets {
 /// changed message's state, and its `version` set to the event's `seq`.
 pub(super) async fn apply(
     tx: &mut AnyConnection,
+    backend: Backend,
     new: &[(usize, &SendRequest, Seq)],
     now: i64,
 ) -> Result<(), StoreError> {
@@ -103,7 +104,11 @@ pub(super) async fn apply(
         match &req.action {
             Action::Post { .. } => continue,
             Action::Edit {
-                seq, body, html, ..
+                seq,
+                body,
+                html,
+                tokens,
+                ..
             } => {
                 sqlx::query(
                     "UPDATE messages SET body = $1, html = $2, render_version = $3,
@@ -118,8 +123,10 @@ pub(super) async fn apply(
                 .bind(*seq)
                 .execute(&mut *tx)
                 .await?;
+                search::reindex(tx, backend, room, *seq, tokens).await?;
             }
             Action::Delete { seq } => {
+                search::unindex(tx, backend, room, *seq).await?;
                 // The body goes from the row itself: a tombstone keeps only its place.
                 sqlx::query(
                     "UPDATE messages SET body = '', html = '', deleted = 1, version = $1

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::AnyConnection;
 
 use super::super::backend::Col;
-use super::super::{json_param, now_ms, Backend, Store, StoreError};
+use super::super::{json_param, now_ms, search, Backend, Store, StoreError};
 use super::changes::{self, Targets};
 use super::rows::{self, MessageRow, MESSAGE_SELECT};
 use super::{Action, SendOutcome, SendRequest};
@@ -103,7 +103,15 @@ impl Store {
             })
             .collect();
         let mut stored = insert(&mut tx, self.backend, &new, now).await?;
-        changes::apply(&mut tx, &new, now).await?;
+        let posted: Vec<(i64, &str)> = new
+            .iter()
+            .filter_map(|(i, req, _)| match &req.action {
+                Action::Post { tokens, .. } => Some((stored.get(i)?.id, tokens.as_str())),
+                _ => None,
+            })
+            .collect();
+        search::index(&mut tx, self.backend, &posted).await?;
+        changes::apply(&mut tx, self.backend, &new, now).await?;
         read_back(&mut tx, self.backend, &new, &mut stored).await?;
         let outcomes = plans
             .into_iter()
