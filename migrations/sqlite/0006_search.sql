@@ -3,12 +3,15 @@
 -- spaces again (every non-ASCII character is a token character to it). Contentless: the
 -- body stays in `messages`; `rowid` is the message's id. Written in the same transaction as
 -- the message, re-indexed on edit, removed on delete.
+-- `room` holds the message's room id: a query narrows to the reader's rooms inside the
+-- index (`room : (1 OR 7 …)`), and bm25 gives that column no weight.
 CREATE VIRTUAL TABLE message_search USING fts5 (
     tokens,
+    room,
     content = '',
     contentless_delete = 1,
-    -- Full detail: bm25 needs each token's count in a message (with `detail = none` every
-    -- match scores alike, whatever the message's length).
+    -- Full detail: bm25 needs each token's count in a message (with `detail = column` or
+    -- `none` every match scores alike, whatever the message's length; tested).
     tokenize = 'ascii'
 );
 

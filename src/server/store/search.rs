@@ -2,10 +2,10 @@
 //! changes a message, and the query, which checks membership itself.
 //!
 //! Both backends index the same tokens (`server::search::tokens`), never their own parsers:
-//! - SQLite: an FTS5 table (`message_search`, contentless, `rowid` = the message's id) whose
-//!   `ascii` tokenizer only splits the space-separated tokens again;
-//! - PostgreSQL: a `tsvector` per message built from the token array (`array_to_tsvector`,
-//!   no parser, no dictionary) under a GIN index.
+//! - SQLite: an FTS5 table (`message_search`, contentless, `rowid` = the message's id, a
+//!   `room` column) whose `ascii` tokenizer only splits the space-separated tokens again;
+//! - PostgreSQL: a `tsvector` per message built from the token array and its room's lexeme
+//!   (`array_to_tsvector`, no parser, no dictionary) under a GIN index.
 //!
 //! A query's terms are quoted into the index's syntax here, and they hold only letters,
 //! digits and CJK characters, so no query can reach FTS5's or `tsquery`'s operators.
@@ -22,29 +22,36 @@ use crate::server::search::tokens::{index_text, Term};
 /// Messages indexed per transaction when the store indexes what was stored before search.
 const BACKFILL_ROWS: i64 = 1000;
 
-/// Adds messages (id, their tokens from [`index_text`]) to the index; a body without
-/// letters or digits has no tokens and no entry.
+/// Adds messages (id, room, their tokens from [`index_text`]) to the index; a body without
+/// letters or digits has no tokens and no entry. The room goes in too, so that a query can
+/// narrow to the reader's rooms inside the index (see [`Store::search`]): in its own column
+/// on SQLite, as the lexeme `§<room>` on PostgreSQL (the tokenizer never makes a `§`).
 pub(super) async fn index(
     tx: &mut AnyConnection,
     backend: Backend,
-    messages: &[(i64, &str)],
+    messages: &[(i64, RoomId, &str)],
 ) -> Result<(), StoreError> {
     let rows: Vec<serde_json::Value> = messages
         .iter()
-        .filter(|(_, tokens)| !tokens.is_empty())
-        .map(|&(id, tokens)| serde_json::json!([id, tokens]))
+        .filter(|(_, _, tokens)| !tokens.is_empty())
+        .map(|&(id, room, tokens)| serde_json::json!([id, room, tokens]))
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let from = backend.tuple_rows("$1", &[Col::Int("id"), Col::Text("tokens")]);
+    let from = backend.tuple_rows(
+        "$1",
+        &[Col::Int("id"), Col::Int("room_id"), Col::Text("tokens")],
+    );
     let sql = match backend {
-        Backend::Sqlite => {
-            format!("INSERT INTO message_search (rowid, tokens) SELECT id, tokens FROM {from} r")
-        }
+        Backend::Sqlite => format!(
+            "INSERT INTO message_search (rowid, tokens, room)
+             SELECT id, tokens, room_id FROM {from} r"
+        ),
         Backend::Postgres => format!(
             "INSERT INTO message_search (message_id, tokens)
-             SELECT id, array_to_tsvector(string_to_array(tokens, ' ')) FROM {from} r"
+             SELECT id, array_to_tsvector(string_to_array(tokens || ' §' || room_id, ' '))
+             FROM {from} r"
         ),
     };
     sqlx::query(&sql)
@@ -92,7 +99,7 @@ pub(super) async fn reindex(
             .fetch_optional(&mut *tx)
             .await?;
     match id {
-        Some(id) => index(tx, backend, &[(id, tokens)]).await,
+        Some(id) => index(tx, backend, &[(id, room, tokens)]).await,
         None => Ok(()),
     }
 }
@@ -122,15 +129,24 @@ impl Store {
         if terms.is_empty() {
             return Ok(SearchPage::default());
         }
+        // The index itself narrows to the reader's rooms (their ids joined into the query,
+        // an OR of the room column or lexeme), so a common word costs the hits in her rooms,
+        // not in every room; the JOIN on `members` below is what grants access.
         let (source, matched, rank) = match self.backend {
             Backend::Sqlite => (
                 "message_search s JOIN messages m ON m.id = s.rowid",
-                "message_search MATCH $1",
-                "bm25(message_search)",
+                "message_search MATCH ('tokens : (' || $1 || ') AND room : (' || COALESCE(
+                     (SELECT group_concat(room_id, ' OR ') FROM members WHERE user_id = $2),
+                     '0') || ')')",
+                // The room column weighs nothing.
+                "bm25(message_search, 1.0, 0.0)",
             ),
             Backend::Postgres => (
                 "message_search s JOIN messages m ON m.id = s.message_id",
-                "s.tokens @@ $1::tsquery",
+                "s.tokens @@ ('(' || $1 || ') & (' || COALESCE(
+                     (SELECT string_agg('''§' || room_id || '''', ' | ')
+                      FROM members WHERE user_id = $2),
+                     '''§0''') || ')')::tsquery",
                 // 1: divided by 1 + the log of the message's length, as bm25 weighs it.
                 "ts_rank(s.tokens, $1::tsquery, 1) DESC",
             ),
@@ -192,8 +208,8 @@ impl Store {
                 tx.commit().await?;
                 return Ok(());
             };
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, body FROM messages
+            let rows: Vec<(i64, RoomId, String)> = sqlx::query_as(
+                "SELECT id, room_id, body FROM messages
                  WHERE id >= $1 AND id <= $2 AND kind = 'message' AND deleted = 0
                  ORDER BY id LIMIT $3",
             )
@@ -202,19 +218,21 @@ impl Store {
             .bind(BACKFILL_ROWS)
             .fetch_all(&mut *tx)
             .await?;
-            let Some(&(last, _)) = rows.last() else {
+            let Some(&(last, _, _)) = rows.last() else {
                 sqlx::query("DELETE FROM search_backfill")
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
                 return Ok(());
             };
-            let tokens: Vec<(i64, String)> = rows
+            let tokens: Vec<(i64, RoomId, String)> = rows
                 .iter()
-                .map(|(id, body)| (*id, index_text(body)))
+                .map(|(id, room, body)| (*id, *room, index_text(body)))
                 .collect();
-            let messages: Vec<(i64, &str)> =
-                tokens.iter().map(|(id, t)| (*id, t.as_str())).collect();
+            let messages: Vec<(i64, RoomId, &str)> = tokens
+                .iter()
+                .map(|(id, room, t)| (*id, *room, t.as_str()))
+                .collect();
             index(&mut tx, self.backend, &messages).await?;
             sqlx::query("UPDATE search_backfill SET next_id = $1")
                 .bind(last + 1)

@@ -103,10 +103,12 @@ impl Store {
             })
             .collect();
         let mut stored = insert(&mut tx, self.backend, &new, now).await?;
-        let posted: Vec<(i64, &str)> = new
+        let posted: Vec<(i64, RoomId, &str)> = new
             .iter()
             .filter_map(|(i, req, _)| match &req.action {
-                Action::Post { tokens, .. } => Some((stored.get(i)?.id, tokens.as_str())),
+                Action::Post { tokens, .. } => {
+                    Some((stored.get(i)?.id, req.room_id, tokens.as_str()))
+                }
                 _ => None,
             })
             .collect();
