@@ -30,6 +30,19 @@ pub struct Term {
 /// Query words shorter than this must match a whole word.
 pub const PREFIX_FROM_CHARS: usize = 3;
 
+/// Longest word token, in characters: a longer word is indexed by its start, and a longer
+/// query word is that start as a prefix. PostgreSQL keeps at most 2047 bytes of a lexeme
+/// and truncates a longer one silently; 64 characters are at most 256 bytes.
+pub const MAX_WORD_CHARS: usize = 64;
+
+/// The first [`MAX_WORD_CHARS`] characters of `word`, and whether it was cut.
+fn capped(word: String) -> (String, bool) {
+    match word.char_indices().nth(MAX_WORD_CHARS) {
+        Some((at, _)) => (word[..at].to_owned(), true),
+        None => (word, false),
+    }
+}
+
 /// Whether `c` is written without spaces between words (Korean particles attach to the
 /// noun), so that its runs are indexed by bigrams.
 pub(super) fn is_cjk(c: char) -> bool {
@@ -88,7 +101,7 @@ pub fn index_tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for run in runs(text) {
         match run {
-            Run::Word(word) => out.push(word),
+            Run::Word(word) => out.push(capped(word).0),
             Run::Cjk(chars) => {
                 out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
                 out.extend(chars.last().map(char::to_string));
@@ -110,7 +123,8 @@ pub fn query_terms(query: &str) -> Vec<Term> {
     for run in runs(query) {
         let terms: Vec<Term> = match run {
             Run::Word(word) => {
-                let prefix = word.chars().count() >= PREFIX_FROM_CHARS;
+                let (word, cut) = capped(word);
+                let prefix = cut || word.chars().count() >= PREFIX_FROM_CHARS;
                 vec![Term { text: word, prefix }]
             }
             Run::Cjk(chars) if chars.len() == 1 => vec![Term {

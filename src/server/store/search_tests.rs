@@ -76,6 +76,14 @@ async fn korean_and_english_are_found_inside_longer_words(store: Store) {
         vec![],
         "not inside a word"
     );
+    let word = format!("long{}", "q".repeat(2_996));
+    let long = post(&store, room, ann, "a4", &word).await;
+    let start: String = word.chars().take(100).collect();
+    assert_eq!(
+        found(&store, ann, &start).await,
+        vec![(room, long)],
+        "a 3,000-letter word"
+    );
 
     let page = store
         .search(ann, &query_terms("만나"), 0, 50)

@@ -98,3 +98,18 @@ fn chinese_and_japanese_runs_are_bigrams_too() {
     assert!(finds("行き", "明日東京に行きます"));
     assert!(finds("中文", "我们用中文聊天"));
 }
+
+#[test]
+fn a_long_word_is_indexed_and_found_by_its_start() {
+    let long = "a".repeat(3_000);
+    let tokens = index_tokens(&long);
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].chars().count(), MAX_WORD_CHARS);
+    assert!(tokens[0].len() < 2047, "within PostgreSQL's lexeme limit");
+    assert!(finds(&long, &long), "the whole word finds itself");
+    let wide = "\u{FDF2}".repeat(300); // NFKC: four letters each
+    assert!(index_tokens(&wide)
+        .iter()
+        .all(|t| t.chars().count() <= MAX_WORD_CHARS));
+    assert!(finds(&wide, &wide));
+}
