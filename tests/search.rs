@@ -166,3 +166,30 @@ async fn a_hit_names_room_sender_and_seq_and_only_members_find_it() {
     let anonymous = support::call(&server, None, "search_messages", &[("query", "x")]).await;
     assert_eq!(anonymous.status, 401);
 }
+
+#[tokio::test]
+async fn searches_past_the_burst_get_too_many_attempts_and_other_users_still_search() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start_in(tmp.path(), |c| c.searches_per_second = 1).await;
+    let mut pair = alice_and_bob(&server).await;
+    pair.a.say(pair.room, &msg_id(1), "deploy now").await;
+    // A burst of five seconds' worth, then the bucket is empty.
+    for i in 0..5 {
+        let ok = pair
+            .alice
+            .call(&server, "search_messages", &[("query", "deploy")])
+            .await;
+        assert_eq!(ok.status, 200, "search {i}: {}", ok.body);
+    }
+    let refused = pair
+        .alice
+        .call(&server, "search_messages", &[("query", "deploy")])
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.json()["code"], "too_many_attempts");
+    let bob = pair
+        .bob
+        .call(&server, "search_messages", &[("query", "deploy")])
+        .await;
+    assert_eq!(bob.status, 200, "the bucket is per user: {}", bob.body);
+}

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createRoom, flood, post, roomIdOf } from "../support/chat";
 import { newPerson, open } from "../support/people";
+import { baseUrl } from "../support/server";
 
 // A Korean word found 500 messages back, opened in place: highlighted, and the log scrolls
 // both ways from there, each load keeping the message under the eye where it was.
@@ -84,4 +85,44 @@ test("English finds a word by its start; nothing found and punctuation say so, i
   // Ann's room is not Bo's: her message stays out of his results.
   await open(bo.page, "/search?q=deploy");
   await expect(bo.page.getByTestId("no-matches")).toBeVisible();
+});
+
+// A results page rendered by the server keeps "More results" once hydrated; each click
+// appends the next page once, however fast the clicks, and the box holds the query even in
+// the server's HTML.
+test("More results appends each page once, on a page the server rendered", async ({ browser }) => {
+  const ann = await newPerson(browser, "ann", "Ann");
+  const page = ann.page;
+  const room = roomIdOf(await createRoom(page, "releases"));
+  await flood(page, room, 45, "rollout");
+
+  const html = await (await page.request.get(baseUrl() + "/search?q=rollout")).text();
+  expect(html).toMatch(/<input[^>]*data-testid="search-box"[^>]*value="rollout"|<input[^>]*value="rollout"[^>]*data-testid="search-box"/);
+
+  await open(page, "/search?q=rollout");
+  const hits = page.getByTestId("search-hit");
+  await expect(hits).toHaveCount(20);
+  const more = page.getByTestId("more-results");
+  await expect(more).toBeVisible();
+  // Two clicks at once: the second is refused while the first page loads.
+  await more.evaluate((b: HTMLButtonElement) => {
+    b.click();
+    b.click();
+  });
+  await expect(hits).toHaveCount(40);
+  await more.click();
+  await expect(hits).toHaveCount(45);
+  await expect(more).toHaveCount(0);
+  const hrefs = await hits.evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  expect(new Set(hrefs).size).toBe(45);
+  // Newest first at equal relevance, across the pages.
+  const seqs = hrefs.map((h) => Number(new URL(h!, baseUrl()).searchParams.get("at")));
+  expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+
+  // A new query starts from its own first page.
+  const box = page.getByTestId("search-box");
+  await box.fill("rollout 4");
+  await expect(page).toHaveURL(/q=rollout%204$/);
+  await expect(hits).toHaveCount(1);
+  await expect(more).toHaveCount(0);
 });

@@ -11,7 +11,8 @@ use crate::model::SearchPage;
 ///
 /// A query longer than `search_query_chars` is `search_query_too_long`; one with nothing to
 /// look for (only spaces, punctuation or emoji) is `search_query_empty`. Quotes, `*`,
-/// `NEAR`, `AND` and parentheses are plain text: no query reaches an index's syntax.
+/// `NEAR`, `AND` and parentheses are plain text: no query reaches an index's syntax. More
+/// than `searches_per_second` (with a burst of five seconds' worth) is `too_many_attempts`.
 #[server(endpoint = "search_messages")]
 pub async fn search_messages(
     query: String,
@@ -21,6 +22,13 @@ pub async fn search_messages(
     use crate::server::context;
     use crate::server::search::tokens::query_terms;
     let (state, me) = context::signed_in_as(session.as_deref()).await?;
+    if let Err(wait) = state.search_limiter.check(me.user_id) {
+        state
+            .metrics
+            .limited(crate::server::metrics::Limit::Searches);
+        context::retry_after(wait);
+        return Err(ApiError::TooManyAttempts);
+    }
     if query.chars().count() > state.config.search_query_chars {
         return Err(ApiError::SearchQueryTooLong);
     }

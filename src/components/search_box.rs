@@ -4,6 +4,7 @@
 //! elsewhere) and Ctrl+K or ⌘K focus it.
 
 use leptos::html::Input;
+use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::location::Url;
@@ -29,13 +30,21 @@ pub fn SearchBox() -> impl IntoView {
             .unwrap_or_default()
     };
     let navigate = use_navigate();
-    let typed = StoredValue::new(0u64);
+    // The pending debounce, cleared by the next key, by Enter and when the box goes.
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let cancel = move || {
+        if let Some(handle) = pending.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
     let go = move |q: String, now: bool| {
-        typed.update_value(|n| *n += 1);
-        let mine = typed.get_value();
+        cancel();
         let navigate = navigate.clone();
-        let run = move || {
-            if typed.get_value() != mine {
+        // The page the reader typed on: if she has gone elsewhere by the time the debounce
+        // ends, the results do not pull her back.
+        let from = location.pathname.get_untracked();
+        let run = move |now: bool| {
+            if !now && location.pathname.try_get_untracked().as_ref() != Some(&from) {
                 return;
             }
             let replace = on_results();
@@ -50,9 +59,15 @@ pub fn SearchBox() -> impl IntoView {
             );
         };
         if now {
-            run();
-        } else {
-            set_timeout(run, std::time::Duration::from_millis(DEBOUNCE_MS));
+            run(true);
+        } else if let Ok(handle) = set_timeout_with_handle(
+            move || {
+                pending.try_set_value(None);
+                run(false)
+            },
+            std::time::Duration::from_millis(DEBOUNCE_MS),
+        ) {
+            pending.try_set_value(Some(handle));
         }
     };
     let on_input = {
@@ -76,7 +91,10 @@ pub fn SearchBox() -> impl IntoView {
             }
         }
     });
-    on_cleanup(move || keys.remove());
+    on_cleanup(move || {
+        keys.remove();
+        cancel();
+    });
     view! {
         <form class="search-box" role="search" action="/search" method="get" on:submit=on_submit>
             <input
@@ -84,6 +102,9 @@ pub fn SearchBox() -> impl IntoView {
                 name="q"
                 node_ref=input
                 data-testid="search-box"
+                // The attribute for the server's page (the box keeps its query without
+                // script), the property once hydrated (an attribute is only the default).
+                value=shown
                 prop:value=shown
                 placeholder=move || i18n.t().search_placeholder
                 aria-label=move || i18n.t().search_label

@@ -5,6 +5,8 @@
 //! URL, so the page works without script, and the search box (`SearchBox`) updates it as
 //! the reader types.
 
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -13,6 +15,37 @@ use crate::api::search_messages;
 use crate::client::{time, Hydrated};
 use crate::i18n::{fill, use_i18n};
 use crate::model::{SearchHit, SearchPage as Page};
+
+/// The pages loaded after the first for `query`, their hits in order, each once.
+struct More {
+    query: String,
+    hits: Vec<SearchHit>,
+    seen: HashSet<(i64, i64)>,
+    /// The next page to ask for, while there is one.
+    next: Option<i64>,
+}
+
+impl More {
+    fn new(query: String) -> Self {
+        More {
+            query,
+            hits: Vec::new(),
+            seen: HashSet::new(),
+            next: None,
+        }
+    }
+
+    /// Page `page`'s hits, after those already here; a hit seen before is skipped (a page
+    /// boundary moves when a message arrives or goes between two loads).
+    fn add(&mut self, found: Page, page: i64) {
+        for hit in found.hits {
+            if self.seen.insert((hit.room_id, hit.seq)) {
+                self.hits.push(hit);
+            }
+        }
+        self.next = found.more.then_some(page + 1);
+    }
+}
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
@@ -29,22 +62,25 @@ pub fn SearchPage() -> impl IntoView {
             }
         },
     );
-    // Later pages, appended below the first; a new query starts again.
-    let more = RwSignal::new(Vec::<SearchHit>::new());
-    let next = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        q.track();
-        more.set(Vec::new());
-        next.set(None);
-    });
-    let load_more = Action::new(move |page: &i64| {
-        let (query, page) = (q.get_untracked(), *page);
-        async move { (page, search_messages(query, Some(page), None).await) }
-    });
-    Effect::new(move |_| {
-        if let Some((page, Ok(found))) = load_more.value().get() {
-            next.set(found.more.then_some(page + 1));
-            more.update(|m| m.extend(found.hits));
+    // The pages after the first, for the query they were loaded for: a page that comes back
+    // after the query changed is dropped, and a new query starts from its own first page
+    // (nothing to reset, so a page rendered on the server keeps its "More results").
+    let extra = RwSignal::new(None::<More>);
+    let load_more = Action::new(move |(query, page): &(String, i64)| {
+        let (query, page) = (query.clone(), *page);
+        async move {
+            let found = search_messages(query.clone(), Some(page), None).await?;
+            if q.get_untracked() == query {
+                extra.update(|extra| match extra {
+                    Some(more) if more.query == query => more.add(found, page),
+                    _ => {
+                        let mut more = More::new(query);
+                        more.add(found, page);
+                        *extra = Some(more);
+                    }
+                });
+            }
+            Ok::<_, crate::api::ApiError>(())
         }
     });
     view! {
@@ -68,22 +104,49 @@ pub fn SearchPage() -> impl IntoView {
                                     .into_any()
                             }
                             Ok(Some(page)) => {
-                                if next.get_untracked().is_none() && more.with_untracked(Vec::is_empty) {
-                                    next.set(page.more.then_some(1));
-                                }
+                                let shown = q.get_untracked();
+                                let first: HashSet<(i64, i64)> =
+                                    page.hits.iter().map(|h| (h.room_id, h.seq)).collect();
+                                let first_more = page.more;
+                                // The page after the last one shown, if there is one.
+                                let next = {
+                                    let shown = shown.clone();
+                                    move || match extra.read().as_ref() {
+                                        Some(more) if more.query == shown => more.next,
+                                        _ => first_more.then_some(1),
+                                    }
+                                };
+                                let later = {
+                                    let shown = shown.clone();
+                                    move || match extra.read().as_ref() {
+                                        Some(more) if more.query == shown => more
+                                            .hits
+                                            .iter()
+                                            .filter(|h| !first.contains(&(h.room_id, h.seq)))
+                                            .cloned()
+                                            .collect(),
+                                        _ => Vec::new(),
+                                    }
+                                };
+                                let has_next = next.clone();
                                 view! {
                                     <ol class="hits">
                                         {page.hits.into_iter().map(|hit| view! { <Hit hit /> }).collect_view()}
-                                        <For each=move || more.get() key=|h| (h.room_id, h.seq) let:hit>
+                                        <For each=later key=|h| (h.room_id, h.seq) let:hit>
                                             <Hit hit />
                                         </For>
                                     </ol>
-                                    <Show when=move || next.get().is_some()>
+                                    <Show when=move || has_next().is_some()>
                                         <button
                                             class="link"
-                                            on:click=move |_| {
-                                                if let Some(page) = next.get_untracked() {
-                                                    load_more.dispatch(page);
+                                            data-testid="more-results"
+                                            disabled=move || load_more.pending().get()
+                                            on:click={
+                                                let (next, shown) = (next.clone(), shown.clone());
+                                                move |_| {
+                                                    if let Some(page) = next() {
+                                                        load_more.dispatch((shown.clone(), page));
+                                                    }
                                                 }
                                             }
                                         >

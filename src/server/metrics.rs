@@ -57,6 +57,8 @@ pub enum Limit {
     Frames,
     /// `rooms_per_hour`.
     Rooms,
+    /// `searches_per_second`.
+    Searches,
 }
 
 /// Every metric Parlor exports. Shared as `Arc<Metrics>`; bumping one is an atomic add.
@@ -337,11 +339,14 @@ impl Metrics {
 }
 
 impl Limit {
-    const ALL: [Limit; 4] = [
+    const ALL: [Limit; 7] = [
         Limit::Messages,
         Limit::SignIn,
         Limit::SignUp,
         Limit::Connections,
+        Limit::Frames,
+        Limit::Rooms,
+        Limit::Searches,
     ];
 
     fn label(self) -> &'static str {
@@ -352,6 +357,7 @@ impl Limit {
             Limit::Connections => "connections",
             Limit::Frames => "frames",
             Limit::Rooms => "rooms",
+            Limit::Searches => "searches",
         }
     }
 }

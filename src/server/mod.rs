@@ -114,6 +114,10 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         config.frames_per_second.saturating_mul(3).max(watch_all),
     ));
     let room_limiter = Arc::new(UserLimiter::per_hour(config.rooms_per_hour));
+    let search_limiter = Arc::new(UserLimiter::per_second(
+        config.searches_per_second,
+        config.searches_per_second.saturating_mul(5),
+    ));
     // Buckets that are full again are forgotten, so the limiters' memory follows recent
     // traffic only; sessions that can never be used again are deleted.
     let janitor = (
@@ -122,6 +126,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
             Arc::downgrade(&send_limiter),
             Arc::downgrade(&frame_limiter),
             Arc::downgrade(&room_limiter),
+            Arc::downgrade(&search_limiter),
         ],
         store.clone(),
     );
@@ -169,6 +174,7 @@ pub async fn start(config: Config) -> Result<(AppState, JoinHandle<()>), StartEr
         send_limiter,
         frame_limiter,
         room_limiter,
+        search_limiter,
         metrics,
         config: Arc::new(config),
         store,

@@ -35,6 +35,8 @@ pub struct AppState {
     pub frame_limiter: Arc<UserLimiter>,
     /// `rooms_per_hour`: group rooms created, per user.
     pub room_limiter: Arc<UserLimiter>,
+    /// `searches_per_second`: searches, per user.
+    pub search_limiter: Arc<UserLimiter>,
     pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,
 }

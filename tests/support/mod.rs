@@ -154,8 +154,8 @@ impl TestServer {
     }
 
     /// A server on the database in `dir`, with settings adjusted by `tune`.
-    /// Stories send faster than a person types, so the flood limit is lifted unless a test
-    /// sets it through `tune`.
+    /// Stories send (and search) faster than a person types, so those flood limits are
+    /// lifted unless a test sets them through `tune`.
     pub async fn start_in(dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
@@ -163,6 +163,7 @@ impl TestServer {
             database_url: format!("sqlite://{}", dir.join("parlor.db").display()),
             messages_per_second: 1_000_000,
             message_burst: 1_000_000,
+            searches_per_second: 1_000_000,
             // Every person of a story signs up from 127.0.0.1.
             sign_ups_per_hour: 1_000_000,
             ..Config::default()

@@ -136,6 +136,9 @@ pub struct Config {
     pub search_query_chars: usize,
     /// Search hits per page.
     pub search_page: i64,
+    /// Searches a user may run per second, sustained, with a burst of five seconds' worth;
+    /// more get `too_many_attempts` (429) with a `Retry-After`.
+    pub searches_per_second: u32,
     /// Threads of the async runtime; 0 means one per CPU core.
     pub worker_threads: usize,
     /// Milliseconds between the server's WebSocket pings.
@@ -220,6 +223,7 @@ impl Default for Config {
             public_rooms_page: 50,
             search_query_chars: 200,
             search_page: 20,
+            searches_per_second: 2,
             worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,

@@ -1,14 +1,20 @@
 //! Message search in the store: the index, written in the transaction of the write that
 //! changes a message, and the query, which checks membership itself.
 //!
-//! Both backends index the same tokens (`server::search::tokens`), never their own parsers:
-//! - SQLite: an FTS5 table (`message_search`, contentless, `rowid` = the message's id, a
-//!   `room` column) whose `ascii` tokenizer only splits the space-separated tokens again;
-//! - PostgreSQL: a `tsvector` per message built from the token array and its room's lexeme
-//!   (`array_to_tsvector`, no parser, no dictionary) under a GIN index.
+//! Both backends index the same tokens (`server::search::tokens`), never their own parsers,
+//! each qualified by the message's room (`7x서울` for `서울` in room 7):
+//! - SQLite: an FTS5 table (`message_search`, contentless, `rowid` = the message's id)
+//!   whose `ascii` tokenizer only splits the space-separated tokens again;
+//! - PostgreSQL: a `tsvector` per message built from the token array (`array_to_tsvector`,
+//!   no parser, no dictionary) under a GIN index.
 //!
-//! A query's terms are quoted into the index's syntax here, and they hold only letters,
-//! digits and CJK characters, so no query can reach FTS5's or `tsquery`'s operators.
+//! A query asks for each term in each of the reader's rooms (`("7x서울" OR "9x서울")`), so the
+//! index only ever reads the entries of her rooms: a common word costs its hits there, and
+//! a room of a million messages costs no more than the term's hits in it (a separate room
+//! column or lexeme made every query read all the entries of the reader's rooms, and bm25
+//! weigh them). A message is in one room, so all its tokens carry the same room, and an AND
+//! of ORs cannot mix rooms. A term holds only letters, digits, marks and spaceless
+//! characters and is quoted here, so no query can reach FTS5's or `tsquery`'s operators.
 
 use sqlx::AnyConnection;
 
@@ -22,10 +28,9 @@ use crate::server::search::tokens::{index_text, Term};
 /// Messages indexed per transaction when the store indexes what was stored before search.
 const BACKFILL_ROWS: i64 = 1000;
 
-/// Adds messages (id, room, their tokens from [`index_text`]) to the index; a body without
-/// letters or digits has no tokens and no entry. The room goes in too, so that a query can
-/// narrow to the reader's rooms inside the index (see [`Store::search`]): in its own column
-/// on SQLite, as the lexeme `§<room>` on PostgreSQL (the tokenizer never makes a `§`).
+/// Adds messages (id, room, their tokens from [`index_text`]) to the index, each token
+/// qualified by the room ([`in_room`]); a body without letters or digits has no tokens and
+/// no entry.
 pub(super) async fn index(
     tx: &mut AnyConnection,
     backend: Backend,
@@ -34,24 +39,22 @@ pub(super) async fn index(
     let rows: Vec<serde_json::Value> = messages
         .iter()
         .filter(|(_, _, tokens)| !tokens.is_empty())
-        .map(|&(id, room, tokens)| serde_json::json!([id, room, tokens]))
+        .map(|&(id, room, tokens)| {
+            let qualified: Vec<String> = tokens.split(' ').map(|t| in_room(room, t)).collect();
+            serde_json::json!([id, qualified.join(" ")])
+        })
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let from = backend.tuple_rows(
-        "$1",
-        &[Col::Int("id"), Col::Int("room_id"), Col::Text("tokens")],
-    );
+    let from = backend.tuple_rows("$1", &[Col::Int("id"), Col::Text("tokens")]);
     let sql = match backend {
-        Backend::Sqlite => format!(
-            "INSERT INTO message_search (rowid, tokens, room)
-             SELECT id, tokens, room_id FROM {from} r"
-        ),
+        Backend::Sqlite => {
+            format!("INSERT INTO message_search (rowid, tokens) SELECT id, tokens FROM {from} r")
+        }
         Backend::Postgres => format!(
             "INSERT INTO message_search (message_id, tokens)
-             SELECT id, array_to_tsvector(string_to_array(tokens || ' §' || room_id, ' '))
-             FROM {from} r"
+             SELECT id, array_to_tsvector(string_to_array(tokens, ' ')) FROM {from} r"
         ),
     };
     sqlx::query(&sql)
@@ -129,24 +132,25 @@ impl Store {
         if terms.is_empty() {
             return Ok(SearchPage::default());
         }
-        // The index itself narrows to the reader's rooms (their ids joined into the query,
-        // an OR of the room column or lexeme), so a common word costs the hits in her rooms,
-        // not in every room; the JOIN on `members` below is what grants access.
+        let rooms: Vec<RoomId> =
+            sqlx::query_scalar("SELECT room_id FROM members WHERE user_id = $1 ORDER BY room_id")
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
+        if rooms.is_empty() {
+            return Ok(SearchPage::default());
+        }
+        // The index reads only the reader's rooms (see the module's note); the JOIN on
+        // `members` below is what grants access.
         let (source, matched, rank) = match self.backend {
             Backend::Sqlite => (
                 "message_search s JOIN messages m ON m.id = s.rowid",
-                "message_search MATCH ('tokens : (' || $1 || ') AND room : (' || COALESCE(
-                     (SELECT group_concat(room_id, ' OR ') FROM members WHERE user_id = $2),
-                     '0') || ')')",
-                // The room column weighs nothing.
-                "bm25(message_search, 1.0, 0.0)",
+                "message_search MATCH $1",
+                "bm25(message_search)",
             ),
             Backend::Postgres => (
                 "message_search s JOIN messages m ON m.id = s.message_id",
-                "s.tokens @@ ('(' || $1 || ') & (' || COALESCE(
-                     (SELECT string_agg('''§' || room_id || '''', ' | ')
-                      FROM members WHERE user_id = $2),
-                     '''§0''') || ')')::tsquery",
+                "s.tokens @@ $1::tsquery",
                 // 1: divided by 1 + the log of the message's length, as bm25 weighs it.
                 "ts_rank(s.tokens, $1::tsquery, 1) DESC",
             ),
@@ -167,7 +171,7 @@ impl Store {
              LIMIT $3 OFFSET $4"
         );
         let rows: Vec<HitRow> = sqlx::query_as(&sql)
-            .bind(match_expr(self.backend, terms))
+            .bind(match_expr(self.backend, terms, &rooms))
             .bind(user)
             .bind(per_page + 1)
             .bind(page.max(0) * per_page)
@@ -243,20 +247,33 @@ impl Store {
     }
 }
 
-/// The terms in the index's query syntax, all required: each quoted (a prefix marked),
-/// which is safe because a term holds only letters, digits and CJK characters.
-fn match_expr(backend: Backend, terms: &[Term]) -> String {
-    let quoted = terms.iter().map(|t| match (backend, t.prefix) {
-        (Backend::Sqlite, false) => format!("\"{}\"", t.text),
-        (Backend::Sqlite, true) => format!("\"{}\"*", t.text),
-        (Backend::Postgres, false) => format!("'{}'", t.text),
-        (Backend::Postgres, true) => format!("'{}':*", t.text),
-    });
-    let and = match backend {
-        Backend::Sqlite => " ",
-        Backend::Postgres => " & ",
+/// `token` as the index holds it for a message of `room`: the room's id, `x`, the token.
+/// The id's digits end at the `x`, so no two rooms' tokens can meet.
+fn in_room(room: RoomId, token: &str) -> String {
+    format!("{room}x{token}")
+}
+
+/// The terms in the index's query syntax, all required, each in any of `rooms`: every
+/// token quoted (a prefix marked), which is safe because a term holds only letters, digits,
+/// marks and spaceless characters.
+fn match_expr(backend: Backend, terms: &[Term], rooms: &[RoomId]) -> String {
+    let (or, and) = match backend {
+        Backend::Sqlite => (" OR ", " AND "),
+        Backend::Postgres => (" | ", " & "),
     };
-    quoted.collect::<Vec<_>>().join(and)
+    let term = |t: &Term| {
+        let each = rooms.iter().map(|&room| {
+            let token = in_room(room, &t.text);
+            match (backend, t.prefix) {
+                (Backend::Sqlite, false) => format!("\"{token}\""),
+                (Backend::Sqlite, true) => format!("\"{token}\"*"),
+                (Backend::Postgres, false) => format!("'{token}'"),
+                (Backend::Postgres, true) => format!("'{token}':*"),
+            }
+        });
+        format!("({})", each.collect::<Vec<_>>().join(or))
+    };
+    terms.iter().map(term).collect::<Vec<_>>().join(and)
 }
 
 #[cfg(test)]

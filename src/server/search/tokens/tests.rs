@@ -113,3 +113,31 @@ fn a_long_word_is_indexed_and_found_by_its_start() {
         .all(|t| t.chars().count() <= MAX_WORD_CHARS));
     assert!(finds(&wide, &wide));
 }
+
+#[test]
+fn accents_on_latin_letters_fold_and_marks_stay_inside_words() {
+    // The dotted capital I lower-cases to `i` and a combining dot: one word all the same.
+    assert_eq!(index_tokens("İstanbul'da"), ["istanbul", "da"]);
+    assert!(finds("istanbul", "İstanbul'da buluşalım"));
+    assert!(finds("İstanbul", "istanbul"));
+    assert!(
+        finds("cafe", "Café crème"),
+        "accents are folded, as people type them"
+    );
+    assert!(finds("café", "CAFE"));
+    let decomposed = "Cafe\u{301}"; // é as e and a combining acute
+    assert_eq!(index_tokens(decomposed), ["cafe"]);
+    // Other scripts keep their marks: a Devanagari vowel sign is part of its word.
+    assert_eq!(index_tokens("नमस्ते दुनिया").len(), 2);
+    assert!(finds("नमस्ते", "नमस्ते दुनिया"));
+}
+
+#[test]
+fn scripts_without_spaces_between_words_are_bigrams() {
+    // Thai: "I like to eat rice" in one run; its vowel signs are marks inside the run.
+    let thai = "ผมชอบกินข้าว";
+    assert!(index_tokens(thai).len() > 5, "bigrams, not one long word");
+    assert!(finds("กินข้าว", thai));
+    assert!(finds("ชอบ", thai));
+    assert!(!finds("ข้าวผม", thai));
+}
