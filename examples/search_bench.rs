@@ -73,9 +73,7 @@ fn args() -> Result<Args, String> {
             "--rooms" => args.rooms = value()?.parse().map_err(|e| format!("{e}"))?,
             "--big-room" => args.big_room = value()?.parse().map_err(|e| format!("{e}"))?,
             "--queries" => args.queries = value()?.parse().map_err(|e| format!("{e}"))?,
-            "--like-queries" => {
-                args.like_queries = value()?.parse().map_err(|e| format!("{e}"))?
-            }
+            "--like-queries" => args.like_queries = value()?.parse().map_err(|e| format!("{e}"))?,
             "--database-url" => args.database_url = value()?,
             other => return Err(format!("unknown argument {other}")),
         }

@@ -1,5 +1,5 @@
 //! Flood limits per user, with `governor` token buckets (no hand-rolled counters): messages,
-//! the other frames of the socket, and room creation.
+//! the other frames of the socket, room creation and searches.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
