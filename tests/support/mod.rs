@@ -133,6 +133,20 @@ pub async fn listening(
     }
 }
 
+/// The runtime every in-process server of this test binary runs on (two threads, never
+/// shut down).
+fn servers() -> &'static tokio::runtime::Runtime {
+    static SERVERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    SERVERS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("test-servers")
+            .enable_all()
+            .build()
+            .expect("the servers' runtime")
+    })
+}
+
 /// A Parlor server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -169,18 +183,25 @@ impl TestServer {
             ..Config::default()
         };
         tune(&mut config);
-        let listener = parlor::server::Listeners::bind(&config)
-            .await
-            .expect("bind");
-        let addr = listener.app.local_addr().expect("addr");
-        let metrics_addr = listener
-            .operations
-            .as_ref()
-            .map_or(addr, |l| l.local_addr().expect("addr"));
-        let (state, writer) = parlor::server::start(config).await.expect("start");
-        let store = state.store.clone();
+        // The server runs on one runtime shared by every test of the process, never on the
+        // test's own: the reactive system's tasks (server-side rendering) may be woken from
+        // another server's thread, and a test's runtime ends with its test, taking such a
+        // task with it (a page that never answered, now and then, while another test
+        // finished).
+        let (ready, listening) = oneshot::channel();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        let task = servers().spawn(async move {
+            let listener = parlor::server::Listeners::bind(&config)
+                .await
+                .expect("bind");
+            let addr = listener.app.local_addr().expect("addr");
+            let metrics_addr = listener
+                .operations
+                .as_ref()
+                .map_or(addr, |l| l.local_addr().expect("addr"));
+            let (state, writer) = parlor::server::start(config).await.expect("start");
+            let store = state.store.clone();
+            let _ = ready.send((addr, metrics_addr));
             let shutdown = async {
                 let _ = stopped.await;
             };
@@ -191,6 +212,7 @@ impl TestServer {
             // As the binary does: the log is checkpointed as the last connection goes.
             store.close().await;
         });
+        let (addr, metrics_addr) = listening.await.expect("the server started");
         TestServer {
             addr,
             metrics_addr,
@@ -210,7 +232,7 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        let task = std::mem::replace(&mut self.task, servers().spawn(async {}));
         tokio::time::timeout(Duration::from_secs(15), task)
             .await
             .expect("server stops in time")
