@@ -33,6 +33,11 @@
 //! Search indexes a message in the same transaction (`server::store::search`, tokens from
 //! `server::search::tokens`); `api::search_messages` answers from the caller's rooms only,
 //! and a hit opens its room at `?at=seq` (`docs/search.md`).
+//!
+//! A moderator's action (`moderate` frame: kick, ban, mute, promote…) is a row of the same
+//! sequence, allowed by the roles as the writer's transaction reads them
+//! (`server::store::messages::moderation`), logged in `moderation_log`; a mute is checked
+//! with the membership of every send (`docs/moderation.md`).
 
 pub mod api;
 pub mod app;

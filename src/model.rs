@@ -64,6 +64,19 @@ pub struct RoomPage {
     pub epoch: String,
     /// In a direct room, the other person's read position.
     pub peer_read_seq: Option<Seq>,
+    /// The viewer's role in the room.
+    #[serde(default)]
+    pub role: crate::protocol::Role,
+    /// The viewer's mute in the room, if one runs now.
+    #[serde(default)]
+    pub muted: Option<Mute>,
+}
+
+/// A member's mute: until when (server clock, ms), and the moderator's reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    pub until: i64,
+    pub reason: String,
 }
 
 /// An invitation into a group room, waiting for the invitee to accept or decline it.
@@ -104,4 +117,18 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     /// Whether a next page exists.
     pub more: bool,
+}
+
+/// One line of a room's moderation log, as moderators see it (`moderation_log`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModLogEntry {
+    /// The `seq` of the action's row in the room.
+    pub seq: crate::protocol::Seq,
+    pub actor_name: String,
+    pub target_name: String,
+    pub action: crate::protocol::ModAction,
+    pub reason: String,
+    /// When a kick's block, a ban or a mute ends (server clock, ms), if it does.
+    pub until: Option<i64>,
+    pub created_at: i64,
 }

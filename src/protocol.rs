@@ -12,6 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
+mod codes;
+mod moderation;
+pub use codes::*;
+pub use moderation::*;
+
 /// A room's primary key.
 pub type RoomId = i64;
 /// A user's primary key.
@@ -84,6 +89,8 @@ pub enum MessageKind {
     Delete,
     React,
     Unreact,
+    /// A moderator's action on a member; the body is a [`ModEvent`] as JSON.
+    Moderation,
 }
 
 impl MessageKind {
@@ -95,6 +102,7 @@ impl MessageKind {
             MessageKind::Delete => "delete",
             MessageKind::React => "react",
             MessageKind::Unreact => "unreact",
+            MessageKind::Moderation => "moderation",
         }
     }
 
@@ -105,6 +113,7 @@ impl MessageKind {
             MessageKind::Delete,
             MessageKind::React,
             MessageKind::Unreact,
+            MessageKind::Moderation,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -215,6 +224,19 @@ pub enum ClientFrame {
         emoji: String,
         on: bool,
     },
+    /// A moderator's action on member `user_id` of a watched room: `minutes` is how long a
+    /// ban or a mute lasts (a ban without it is for ever; a mute is 1 to
+    /// [`MAX_MUTE_MINUTES`]). Answered like `edit`; the action is a `moderation` row.
+    Moderate {
+        room_id: RoomId,
+        client_msg_id: String,
+        user_id: UserId,
+        action: ModAction,
+        #[serde(default)]
+        minutes: Option<u32>,
+        #[serde(default)]
+        reason: String,
+    },
     /// The user is typing in a watched room. Send at most every few seconds while typing;
     /// the server passes it on to the room's watchers and stores nothing.
     Typing { room_id: RoomId },
@@ -243,6 +265,7 @@ impl ClientFrame {
             | ClientFrame::Edit { room_id, .. }
             | ClientFrame::Delete { room_id, .. }
             | ClientFrame::React { room_id, .. }
+            | ClientFrame::Moderate { room_id, .. }
             | ClientFrame::Typing { room_id }
             | ClientFrame::Read { room_id, .. } => Some(*room_id),
             ClientFrame::Watch { .. }
@@ -339,6 +362,9 @@ pub enum ServerFrame {
         client_msg_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room_id: Option<RoomId>,
+        /// `muted`: when the mute ends (server clock, milliseconds).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<i64>,
     },
     Pong,
 }
@@ -357,67 +383,6 @@ pub enum ResetReason {
     NotMember,
 }
 
-/// A small code that crosses the wire; the detail stays in the server log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The frame is not valid JSON of a known type.
-    BadFrame,
-    /// The user is not a member of the room (or it does not exist).
-    NotMember,
-    /// The room is not watched on this connection.
-    NotWatching,
-    /// The body is empty after trimming.
-    EmptyBody,
-    /// The body is longer than `max_body_chars`.
-    BodyTooLong,
-    /// `client_msg_id` is not a UUID.
-    InvalidClientMsgId,
-    /// The store could not commit; retry later with the same `client_msg_id`.
-    StoreUnavailable,
-    /// Too many frames; slow down and retry.
-    RateLimited,
-    /// A `watch` would leave the socket watching more than `max_watch_rooms` rooms.
-    TooManyRooms,
-    /// An `edit`, `delete`, `react` or reply names no message of the room (or a deleted one).
-    NoSuchMessage,
-    /// An `edit` or `delete` of someone else's message.
-    NotYours,
-    /// An `edit` after `edit_window_secs`.
-    EditWindowClosed,
-    /// A `react` with an emoji outside the server's set.
-    BadEmoji,
-}
-
-impl ErrorCode {
-    /// Whether the same frame may succeed if sent again later.
-    pub fn is_retriable(self) -> bool {
-        matches!(self, ErrorCode::StoreUnavailable | ErrorCode::RateLimited)
-    }
-}
-
-/// WebSocket close codes Parlor uses (besides the standard ones in `docs/protocol.md`).
-pub mod close {
-    /// The session was signed out or revoked. Do not reconnect until signed in again.
-    pub const SESSION_ENDED: u16 = 4001;
-    /// A socket opened without a session cookie did not send a valid `auth` frame first,
-    /// within `auth_timeout_ms`. Get a new session (the embed: a new token) first.
-    pub const AUTH_FAILED: u16 = 4003;
-    /// Nothing was heard from the client (not even a pong) for `idle_timeout_ms`.
-    pub const IDLE_TIMEOUT: u16 = 4002;
-    /// The client fell behind its outbound queue. Reconnect and watch from your cursors.
-    pub const RESYNC: u16 = 4008;
-    /// The server is restarting (standard 1012). Reconnect with backoff.
-    pub const SERVICE_RESTART: u16 = 1012;
-    /// A frame or message was larger than `max_frame_bytes` (standard 1009).
-    pub const TOO_BIG: u16 = 1009;
-    /// A text frame was not UTF-8 (standard 1007).
-    pub const INVALID_TEXT: u16 = 1007;
-    /// A frame broke RFC 6455: a reserved bit or opcode, an unmasked frame, a fragmented or
-    /// oversized control frame, a stray continuation… (standard 1002).
-    pub const PROTOCOL_ERROR: u16 = 1002;
-}
-
 /// Whether `s` is a UUID in its canonical 8-4-4-4-12 hexadecimal text form.
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -429,46 +394,4 @@ pub fn is_uuid(s: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_are_tagged_snake_case() {
-        let f: ClientFrame =
-            serde_json::from_str(r#"{"type":"send","room_id":3,"client_msg_id":"x","body":"hi"}"#)
-                .expect("valid send");
-        assert_eq!(
-            f,
-            ClientFrame::Send {
-                room_id: 3,
-                client_msg_id: "x".into(),
-                body: "hi".into(),
-                reply_to: None,
-            }
-        );
-        let ack = ServerFrame::Ack(Ack {
-            client_msg_id: "x".into(),
-            room_id: 3,
-            seq: 7,
-            id: 9,
-            created_at: 1,
-            html: String::new(),
-        });
-        let text = serde_json::to_string(&ack).expect("serialises");
-        assert!(text.starts_with(r#"{"type":"ack","#), "{text}");
-    }
-
-    #[test]
-    fn unknown_fields_and_types_are_refused() {
-        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"ping","x":1}"#).is_err());
-        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"shout"}"#).is_err());
-        assert!(serde_json::from_str::<ClientFrame>(r#"[1,2]"#).is_err());
-    }
-
-    #[test]
-    fn uuid_shape() {
-        assert!(is_uuid("0f8fad5b-d9cb-469f-a165-70867728950e"));
-        assert!(!is_uuid("0f8fad5b-d9cb-469f-a165-70867728950"));
-        assert!(!is_uuid("0f8fad5bxd9cb-469f-a165-70867728950e"));
-    }
-}
+mod tests;

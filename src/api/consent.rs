@@ -17,7 +17,7 @@ pub async fn invite(room_id: RoomId, username: String) -> Result<(), ApiError> {
     let invitee = context::user_named(&state, &username).await?;
     match state.store.invite(me.user_id, room_id, invitee.id).await? {
         InviteOutcome::Invited => Ok(()),
-        InviteOutcome::NotAllowed => Err(ApiError::NotAllowed),
+        InviteOutcome::NotAllowed | InviteOutcome::Barred => Err(ApiError::NotAllowed),
         InviteOutcome::Blocked => Err(ApiError::UserNotFound),
     }
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod consent;
 mod embed;
+mod moderation;
 mod rooms;
 mod search;
 
@@ -12,5 +13,6 @@ pub use crate::error::ApiError;
 pub use accounts::*;
 pub use consent::*;
 pub use embed::*;
+pub use moderation::*;
 pub use rooms::*;
 pub use search::*;

@@ -86,6 +86,7 @@ pub async fn join_room(room_id: RoomId) -> Result<(), ApiError> {
             Ok(())
         }
         JoinOutcome::NotAllowed => Err(ApiError::RoomNotFound),
+        JoinOutcome::Barred(_) => Err(ApiError::NotAllowed),
     }
 }
 
@@ -115,6 +116,7 @@ pub(super) async fn room_page(
         .latest(room_id, state.config.history_page)
         .await?;
     let read = state.store.read_state(room_id, me.user_id).await?;
+    let (role, muted) = state.store.standing(room_id, me.user_id).await?;
     Ok(RoomPage {
         room,
         me: crate::model::Me {
@@ -125,6 +127,8 @@ pub(super) async fn room_page(
         messages,
         epoch: state.store.epoch().to_owned(),
         peer_read_seq: read.peer,
+        role,
+        muted,
     })
 }
 

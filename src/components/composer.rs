@@ -7,6 +7,9 @@
 //! change the server refused (or never answered) is said here, and a refused edit's text is
 //! still there to copy.
 //!
+//! A muted member's box is closed, with the reason and the time left above it
+//! (`MutedNote`), until the mute ends.
+//!
 //! Near the body limit (`max_body_chars`, counted in characters as the server counts) a
 //! counter shows what is left; past it, sending is refused with a message. A paste that
 //! would pass the limit is refused whole and said so: the browser's `maxlength` would have
@@ -16,7 +19,7 @@ use leptos::ev::{ClipboardEvent, KeyboardEvent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use super::RoomUi;
+use super::{MutedNote, RoomUi};
 use crate::client::{Change, Chat, FailReason, Hydrated};
 use crate::i18n::{fill, use_i18n};
 use crate::protocol::RoomId;
@@ -197,6 +200,11 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
             None
         }
     };
+    let muted = feed.muted.clone();
+    let is_muted = {
+        let muted = muted.clone();
+        move || muted.with(Option::is_some)
+    };
     let refused = feed.refused.clone();
     let paste_note = move || {
         if let Some(reason) = refused.get() {
@@ -225,6 +233,7 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
             <p class="composer-note" role="alert" data-testid="composer-note">
                 {paste_note}
             </p>
+            <MutedNote muted />
             {move || {
                 let t = i18n.t();
                 let about = if ui.editing.get().is_some() {
@@ -251,6 +260,7 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
                 aria-label=move || i18n.t().message_label
                 aria-invalid=move || over().then_some("true")
                 aria-describedby="composer-count"
+                prop:disabled=is_muted.clone()
                 on:keydown=on_keydown
                 on:paste=on_paste
                 on:input=on_input
@@ -264,7 +274,7 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
             >
                 {counter}
             </span>
-            <button type="submit" disabled=move || !hydrated.get() || over()>
+            <button type="submit" disabled=move || !hydrated.get() || over() || is_muted()>
                 {move || i18n.t().send}
             </button>
         </form>

@@ -79,8 +79,12 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     // the last message included).
     let summary = page.room.clone();
     let resumed = feed.clone();
+    let muted = page.muted.clone();
     Effect::new(move |_| {
         let feed = &resumed;
+        if muted.is_some() {
+            feed.muted.set(muted.clone());
+        }
         feed.advance_read(summary.last_read_seq);
         feed.note_unread(summary.last_seq, summary.last_read_seq, summary.unread);
         chat.watch(room, summary.last_seq);

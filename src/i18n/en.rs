@@ -58,6 +58,8 @@ pub(super) static EN: Texts = Texts {
     typing_two: "{a} and {b} are typing…",
     typing_many: "{a} and {n} others are typing…",
     write_message: "Write a message…",
+    muted_for: "A moderator muted you in this room. You can write again in {left}.",
+    muted_because: "A moderator muted you in this room: “{reason}”. You can write again in {left}.",
     message_label: "Message",
     send: "Send",
     sending: "Sending…",

@@ -58,6 +58,9 @@ pub(super) static KO: Texts = Texts {
     typing_two: "{a}님과 {b}님이 입력 중…",
     typing_many: "{a}님 외 {n}명이 입력 중…",
     write_message: "메시지를 입력하세요…",
+    muted_for: "관리자가 이 방에서 발언을 제한했습니다. {left} 후에 다시 쓸 수 있습니다.",
+    muted_because:
+        "관리자가 이 방에서 발언을 제한했습니다: “{reason}”. {left} 후에 다시 쓸 수 있습니다.",
     message_label: "메시지",
     send: "보내기",
     sending: "보내는 중…",

@@ -228,6 +228,10 @@ pub struct Texts {
     pub typing_two: &'static str,
     pub typing_many: &'static str,
     pub write_message: &'static str,
+    /// Above the composer of a muted member: `{left}` is the time left.
+    pub muted_for: &'static str,
+    /// The same with the moderator's `{reason}`.
+    pub muted_because: &'static str,
     pub message_label: &'static str,
     pub send: &'static str,
     pub sending: &'static str,
@@ -349,6 +353,10 @@ impl Texts {
             (ErrorCode::EditWindowClosed, true) => "이 메시지는 이제 수정할 수 없습니다",
             (ErrorCode::NoSuchMessage, false) => "that message is gone",
             (ErrorCode::NoSuchMessage, true) => "그 메시지는 없습니다",
+            (ErrorCode::Muted, false) => "you are muted in this room",
+            (ErrorCode::Muted, true) => "이 방에서 발언이 제한되었습니다",
+            (ErrorCode::NotAllowed, false) => "your role does not allow that",
+            (ErrorCode::NotAllowed, true) => "권한이 없는 작업입니다",
             (ErrorCode::StoreUnavailable | ErrorCode::RateLimited, false) => "the server is busy",
             (ErrorCode::StoreUnavailable | ErrorCode::RateLimited, true) => "서버가 바쁩니다",
             (_, false) => "the server refused it",

@@ -17,6 +17,7 @@ use super::bus::Bus;
 use super::metrics::Metrics;
 use super::store::{SendOutcome, SendRequest, Store};
 use super::webhooks::Webhooks;
+use crate::protocol::{MessageKind, ModEvent};
 
 /// The store could not commit; the sender may retry with the same `client_msg_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +91,15 @@ async fn run(
                     if let SendOutcome::Stored(message) = &outcome {
                         metrics.messages_stored.inc();
                         bus.stored(message);
+                        // A kicked or banned member's sockets leave the room now, on every
+                        // node, after the row that says why.
+                        if message.kind == MessageKind::Moderation {
+                            if let Some(event) = ModEvent::parse(&message.body) {
+                                if event.action.removes() {
+                                    bus.remove_member(message.room_id, event.user_id);
+                                }
+                            }
+                        }
                     }
                     // The sender may have gone; its message is stored all the same.
                     let _ = reply.send(Ok(outcome));

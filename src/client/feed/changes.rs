@@ -1,4 +1,4 @@
-//! The user's edits, deletes and reactions on their way to the server. They are not shown
+//! The user's edits, deletes, reactions and moderation actions on their way to the server. They are not shown
 //! ahead of time: the server's event brings the new state to every tab at once, the
 //! sender's included, so what one sees is what everyone sees. A change is sent with its own
 //! `client_msg_id`, again on reconnect until answered (the server applies it once), and
@@ -7,14 +7,30 @@
 use leptos::prelude::*;
 
 use super::{FailReason, Feed, MAX_TRIES};
-use crate::protocol::{ClientFrame, RoomId, Seq};
+use crate::protocol::{ClientFrame, ModAction, RoomId, Seq, UserId};
 
 /// A change to a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    Edit { seq: Seq, body: String },
-    Delete { seq: Seq },
-    React { seq: Seq, emoji: String, on: bool },
+    Edit {
+        seq: Seq,
+        body: String,
+    },
+    Delete {
+        seq: Seq,
+    },
+    React {
+        seq: Seq,
+        emoji: String,
+        on: bool,
+    },
+    /// A moderator's action on a member (`docs/moderation.md`).
+    Moderate {
+        user_id: UserId,
+        action: ModAction,
+        minutes: Option<u32>,
+        reason: String,
+    },
 }
 
 /// A change not yet answered.
@@ -46,6 +62,19 @@ impl Change {
                 seq,
                 emoji,
                 on,
+            },
+            Change::Moderate {
+                user_id,
+                action,
+                minutes,
+                reason,
+            } => ClientFrame::Moderate {
+                room_id,
+                client_msg_id,
+                user_id,
+                action,
+                minutes,
+                reason,
             },
         }
     }

@@ -68,6 +68,9 @@ pub struct Feed {
     pub peer_read_seq: ArcRwSignal<Option<Seq>>,
     /// Who is typing, and until when (milliseconds, browser clock).
     pub typing: ArcRwSignal<Vec<Typist>>,
+    /// The user's mute in this room, as the server said it (the page, a `moderation` row,
+    /// a `muted` refusal); the composer shows it until it ends.
+    pub muted: ArcRwSignal<Option<crate::model::Mute>>,
     /// Where the reader left the log, if not at the bottom.
     pub position: Arc<Mutex<Option<Position>>>,
     /// The highest `seq` known from elsewhere (the room list) when no message is held.
@@ -109,6 +112,7 @@ impl Feed {
             read_seq: ArcRwSignal::new(0),
             peer_read_seq: ArcRwSignal::new(None),
             typing: ArcRwSignal::new(Vec::new()),
+            muted: ArcRwSignal::new(None),
             position: Arc::new(Mutex::new(None)),
             floor: ArcRwSignal::new(0),
             tail: ArcRwSignal::new(0),

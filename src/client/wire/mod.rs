@@ -10,8 +10,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::{mentions, Chat, Command, ConnStatus, FailReason, Pending, TYPING_MS};
-use crate::model::Me;
-use crate::protocol::{ClientFrame, ErrorCode, RoomCursor, RoomId, ServerFrame};
+use crate::model::{Me, Mute};
+use crate::protocol::{
+    ClientFrame, ErrorCode, MessageKind, ModAction, ModEvent, RoomCursor, RoomId, ServerFrame,
+};
 
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF_MS: f64 = 15_000.0;
@@ -156,6 +158,17 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
         }
         ServerFrame::Message(m) => {
             let feed = chat.feed(m.room_id);
+            if m.kind == MessageKind::Moderation {
+                let event = ModEvent::parse(&m.body).filter(|e| mine(e.user_id));
+                match event {
+                    Some(e) if e.action == ModAction::Mute => feed.muted.set(Some(Mute {
+                        until: e.until.unwrap_or_default(),
+                        reason: e.reason,
+                    })),
+                    Some(e) if e.action == ModAction::Unmute => feed.muted.set(None),
+                    _ => {}
+                }
+            }
             if m.is_message() {
                 feed.expire_typing(now_ms, Some(m.sender_id));
             }
@@ -220,12 +233,20 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
             message,
             client_msg_id,
             room_id,
+            until,
         } => match (client_msg_id, room_id) {
             (Some(id), Some(room)) if code.is_retriable() => {
                 return vec![Effect::RetryLater(room, id)];
             }
             (Some(id), Some(room)) => {
                 let feed = chat.feed(room);
+                if let (ErrorCode::Muted, Some(until)) = (code, until) {
+                    let reason = feed
+                        .muted
+                        .with_untracked(|m| m.as_ref().map(|m| m.reason.clone()))
+                        .unwrap_or_default();
+                    feed.muted.set(Some(Mute { until, reason }));
+                }
                 if !feed.settle_change(&id, Some(FailReason::Refused(code))) {
                     feed.fail(&id, FailReason::Refused(code));
                 }

@@ -281,6 +281,7 @@ fn errors_fail_retry_or_log_by_their_code() {
         message: "no".into(),
         client_msg_id: id.map(Into::into),
         room_id: Some(3),
+        until: None,
     };
     assert_eq!(
         apply(chat, error(ErrorCode::BodyTooLong, Some("a")), 0.0),
@@ -360,6 +361,7 @@ fn a_change_goes_out_now_again_on_reconnect_and_ends_with_its_answer() {
         message: String::new(),
         client_msg_id: Some("c1".into()),
         room_id: Some(4),
+        until: None,
     };
     assert_eq!(apply(chat, busy, 0.0), [Effect::RetryLater(4, "c1".into())]);
     let refused = ServerFrame::Error {
@@ -367,6 +369,7 @@ fn a_change_goes_out_now_again_on_reconnect_and_ends_with_its_answer() {
         message: String::new(),
         client_msg_id: Some("c1".into()),
         room_id: Some(4),
+        until: None,
     };
     apply(chat, refused, 0.0);
     assert!(feed.unsent_changes().is_empty());

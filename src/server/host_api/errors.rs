@@ -23,6 +23,8 @@ pub enum HostApiError {
     NotFound(&'static str),
     /// The user is not a member of the room.
     NotMember,
+    /// The user is muted in the room until then (ms, server clock).
+    Muted(i64),
     IdempotencyKeyRequired,
     /// The key was used before for another message.
     IdempotencyKeyReused,
@@ -44,6 +46,7 @@ impl HostApiError {
             HostApiError::UserNotFound => "user_not_found",
             HostApiError::NotFound(_) => "not_found",
             HostApiError::NotMember => "not_member",
+            HostApiError::Muted(_) => "muted",
             HostApiError::IdempotencyKeyRequired => "idempotency_key_required",
             HostApiError::IdempotencyKeyReused => "idempotency_key_reused",
             HostApiError::EmptyBody => "empty_body",
@@ -60,7 +63,7 @@ impl HostApiError {
             | HostApiError::InvalidUserId
             | HostApiError::InvalidRoom(_)
             | HostApiError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
-            HostApiError::NotMember => StatusCode::FORBIDDEN,
+            HostApiError::NotMember | HostApiError::Muted(_) => StatusCode::FORBIDDEN,
             HostApiError::RoomNotFound | HostApiError::UserNotFound | HostApiError::NotFound(_) => {
                 StatusCode::NOT_FOUND
             }
@@ -84,6 +87,9 @@ impl HostApiError {
             HostApiError::RoomNotFound => "the host has no room with this key".into(),
             HostApiError::UserNotFound => "the host has no user with this id".into(),
             HostApiError::NotMember => "the user is not a member of the room".into(),
+            HostApiError::Muted(until) => {
+                format!("the user is muted in the room until {until} (ms since the epoch)")
+            }
             HostApiError::IdempotencyKeyRequired => {
                 "send an `Idempotency-Key` header (1 to 255 printable ASCII characters)".into()
             }

@@ -131,6 +131,7 @@ pub async fn post(
         }
         SendOutcome::Duplicate(_) => return Err(HostApiError::IdempotencyKeyReused),
         SendOutcome::NotMember => return Err(HostApiError::NotMember),
+        SendOutcome::Muted(until) => return Err(HostApiError::Muted(until)),
         // A post names no message, so the writer has nothing to refuse it for.
         SendOutcome::Refused(_) => return Err(HostApiError::Unavailable),
     };

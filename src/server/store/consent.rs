@@ -22,6 +22,8 @@ pub enum InviteOutcome {
     NotAllowed,
     /// The invitee has blocked the inviter: treated as if there were no such user.
     Blocked,
+    /// The invitee is kept out of the room (kicked, until the block ends, or banned).
+    Barred,
 }
 
 impl Store {
@@ -36,6 +38,14 @@ impl Store {
             return Ok(InviteOutcome::Blocked);
         }
         let _gate = self.gate().await;
+        let mut conn = self.pool.acquire().await?;
+        if super::messages::moderation::barred(&mut conn, room, invitee, now_ms())
+            .await?
+            .is_some()
+        {
+            return Ok(InviteOutcome::Barred);
+        }
+        drop(conn);
         let done = sqlx::query(
             "INSERT INTO invitations (room_id, user_id, invited_by, created_at)
              SELECT $1, $2, $3, $4
@@ -96,6 +106,13 @@ impl Store {
             .rows_affected()
             == 1;
         if found && accept {
+            if super::messages::moderation::barred(&mut tx, room, user, now_ms())
+                .await?
+                .is_some()
+            {
+                tx.commit().await?;
+                return Ok(false);
+            }
             super::rooms::add_member(&mut tx, room, user).await?;
         }
         tx.commit().await?;

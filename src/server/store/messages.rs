@@ -7,11 +7,13 @@
 //! - [`changes`]: what an edit, a delete or a reaction may do, and doing it.
 
 mod changes;
+mod insert;
+pub(super) mod moderation;
 mod rows;
 mod write;
 
 use super::{json_param, Store, StoreError};
-use crate::protocol::{ErrorCode, Message, RoomId, Seq, UserId};
+use crate::protocol::{ErrorCode, Message, ModAction, RoomId, Seq, UserId};
 use crate::server::markdown;
 use crate::server::search::tokens::index_text;
 use rows::MESSAGE_SELECT;
@@ -50,6 +52,14 @@ pub enum Action {
     Delete { seq: Seq },
     /// The sender's reaction `emoji` to message `seq`, added (`on`) or taken back.
     React { seq: Seq, emoji: String, on: bool },
+    /// A moderator's action on member `target` (`docs/moderation.md`): allowed by the
+    /// roles as the transaction reads them, stored as a `moderation` row.
+    Moderate {
+        target: UserId,
+        act: ModAction,
+        minutes: Option<u32>,
+        reason: String,
+    },
 }
 
 impl Action {
@@ -84,6 +94,7 @@ impl Action {
             Action::Edit { seq, .. } | Action::Delete { seq } | Action::React { seq, .. } => {
                 Some(*seq)
             }
+            Action::Moderate { .. } => None,
         }
     }
 }
@@ -100,6 +111,8 @@ pub enum SendOutcome {
     /// The change may not be made: `no_such_message`, `not_yours` or
     /// `edit_window_closed`. Nothing stored.
     Refused(ErrorCode),
+    /// The sender is muted in the room until then (server clock, ms). Nothing stored.
+    Muted(i64),
 }
 
 impl Store {
@@ -177,5 +190,7 @@ impl Store {
 
 #[cfg(test)]
 mod changes_tests;
+#[cfg(test)]
+mod moderation_tests;
 #[cfg(test)]
 mod tests;

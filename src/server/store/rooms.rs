@@ -10,6 +10,9 @@ pub enum JoinOutcome {
     Joined,
     /// The room does not exist, is private, or is a direct room.
     NotAllowed,
+    /// The user was kicked (the block has not ended) or banned, until then (ms; `i64::MAX`
+    /// for ever).
+    Barred(i64),
 }
 
 #[derive(sqlx::FromRow)]
@@ -133,6 +136,12 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         add_member(&mut tx, id, creator).await?;
+        // Its creator owns it.
+        sqlx::query("UPDATE members SET role = 'owner' WHERE room_id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(creator)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -171,6 +180,12 @@ impl Store {
         if public != Some(1) {
             tx.rollback().await?;
             return Ok(JoinOutcome::NotAllowed);
+        }
+        if let Some(until) =
+            super::messages::moderation::barred(&mut tx, room, user, now_ms()).await?
+        {
+            tx.rollback().await?;
+            return Ok(JoinOutcome::Barred(until));
         }
         add_member(&mut tx, room, user).await?;
         tx.commit().await?;

@@ -39,12 +39,17 @@ pub(super) fn ack_frame(
     room_id: RoomId,
     outcome: WriteResult,
 ) -> ServerFrame {
+    let mut until = None;
     let (code, message) = match outcome {
         Ok(SendOutcome::Stored(m) | SendOutcome::Duplicate(m)) => {
             return ServerFrame::Ack(Ack::from(&m));
         }
         Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
         Ok(SendOutcome::Refused(code)) => (code, refusal(code)),
+        Ok(SendOutcome::Muted(end)) => {
+            until = Some(end);
+            (ErrorCode::Muted, "muted in this room until `until`")
+        }
         Err(_) => (
             ErrorCode::StoreUnavailable,
             "not stored; retry with the same client_msg_id",
@@ -55,6 +60,7 @@ pub(super) fn ack_frame(
         message: message.into(),
         client_msg_id: Some(client_msg_id),
         room_id: Some(room_id),
+        until,
     }
 }
 
@@ -64,6 +70,9 @@ fn refusal(code: ErrorCode) -> &'static str {
         ErrorCode::NoSuchMessage => "no such message in this room (or it was deleted)",
         ErrorCode::NotYours => "only its sender may edit or delete a message",
         ErrorCode::EditWindowClosed => "too late to edit this message",
+        ErrorCode::NotAllowed => {
+            "your role does not allow this action on that member (or the minutes are out of range)"
+        }
         _ => "refused",
     }
 }

@@ -8,7 +8,9 @@ use super::acks::{submit, Acks};
 use super::connection::Connection;
 use super::sink::{send, send_error, Sink};
 use super::Gone;
-use crate::protocol::{is_uuid, ClientFrame, ErrorCode, RoomId, ServerFrame, REACTIONS};
+use crate::protocol::{
+    is_uuid, ClientFrame, ErrorCode, RoomId, ServerFrame, MAX_REASON_CHARS, REACTIONS,
+};
 use crate::server::metrics::Limit;
 use crate::server::store::{Action, SendRequest};
 
@@ -45,6 +47,7 @@ impl Connection {
             | ClientFrame::Edit { .. }
             | ClientFrame::Delete { .. }
             | ClientFrame::React { .. }
+            | ClientFrame::Moderate { .. }
             | ClientFrame::Read { .. } => 0,
             ClientFrame::Watch { rooms, .. } => u32::try_from(rooms.len()).unwrap_or(u32::MAX),
             _ => 1,
@@ -147,6 +150,28 @@ impl Connection {
                     Err((ErrorCode::BadEmoji, "not one of the server's reactions"))
                 };
                 let action = Action::React { seq, emoji, on };
+                self.submit(sink, acks, room_id, client_msg_id, checked.map(|()| action))
+                    .await
+            }
+            ClientFrame::Moderate {
+                room_id,
+                client_msg_id,
+                user_id,
+                action,
+                minutes,
+                reason,
+            } => {
+                let checked = if reason.chars().count() > MAX_REASON_CHARS {
+                    Err((ErrorCode::BodyTooLong, "a reason is at most 500 characters"))
+                } else {
+                    self.check_send(room_id, &client_msg_id, None)
+                };
+                let action = Action::Moderate {
+                    target: user_id,
+                    act: action,
+                    minutes,
+                    reason: reason.trim().to_owned(),
+                };
                 self.submit(sink, acks, room_id, client_msg_id, checked.map(|()| action))
                     .await
             }

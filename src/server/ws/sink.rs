@@ -61,6 +61,7 @@ pub(super) async fn send_error(
         message: message.into(),
         client_msg_id,
         room_id,
+        until: None,
     };
     send(sink, &frame).await
 }

@@ -77,7 +77,7 @@ impl Targets {
             .ok_or(ErrorCode::NoSuchMessage)?;
         let own = target.sender_id == req.sender_id;
         match &req.action {
-            Action::Post { .. } | Action::React { .. } => Ok(()),
+            Action::Post { .. } | Action::React { .. } | Action::Moderate { .. } => Ok(()),
             Action::Edit { .. } | Action::Delete { .. } if !own => Err(ErrorCode::NotYours),
             Action::Edit { window_ms, .. } if now - target.created_at > *window_ms => {
                 Err(ErrorCode::EditWindowClosed)
@@ -102,7 +102,7 @@ pub(super) async fn apply(
     for &(_, req, event) in new {
         let room = req.room_id;
         match &req.action {
-            Action::Post { .. } => continue,
+            Action::Post { .. } | Action::Moderate { .. } => continue,
             Action::Edit {
                 seq,
                 body,

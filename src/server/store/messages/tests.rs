@@ -118,7 +118,7 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     }
     let room = store.open_direct(ids[0], ids[1]).await.expect("query");
     // 6,500 rows of six parameters would pass SQLite's 32,766 in one statement.
-    let batch: Vec<SendRequest> = (0..6 * write::INSERT_ROWS + 500)
+    let batch: Vec<SendRequest> = (0..6 * insert::INSERT_ROWS + 500)
         .map(|i| SendRequest {
             room_id: room,
             sender_id: ids[i % 2],

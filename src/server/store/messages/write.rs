@@ -8,13 +8,11 @@ use sqlx::AnyConnection;
 use super::super::backend::Col;
 use super::super::{json_param, now_ms, search, Backend, Store, StoreError};
 use super::changes::{self, Targets};
+use super::insert::insert;
+use super::moderation::{self, Roles};
 use super::rows::{self, MessageRow, MESSAGE_SELECT};
 use super::{Action, SendOutcome, SendRequest};
-use crate::protocol::{ErrorCode, Message, MessageKind, RoomId, Seq, UserId};
-use crate::server::markdown::RENDER_VERSION;
-
-/// Rows per `INSERT` (one JSON parameter), whatever `commit_batch` is.
-pub(super) const INSERT_ROWS: usize = 1000;
+use crate::protocol::{ErrorCode, Message, ModEvent, RoomId, Seq, UserId};
 
 /// What becomes of one request of a batch.
 enum Plan {
@@ -25,6 +23,8 @@ enum Plan {
     NotMember,
     /// A change that may not be made (or a reply to no message).
     Refused(ErrorCode),
+    /// The sender is muted until then.
+    Muted(i64),
     /// New: the k-th new row of its room in this batch (from 1).
     New(Seq),
 }
@@ -57,9 +57,16 @@ impl Store {
             .iter()
             .map(|m| ((m.sender_id, m.client_msg_id.as_str()), m))
             .collect();
-        let members = memberships(&mut tx, self.backend, batch).await?;
+        let standings = memberships(&mut tx, self.backend, batch).await?;
+        let members: HashSet<(RoomId, UserId)> = standings
+            .iter()
+            .map(|&(room, user, _, _)| (room, user))
+            .collect();
+        let mut roles = Roles::load(&mut tx, self.backend, batch, standings).await?;
         let mut targets = Targets::load(&mut tx, self.backend, batch).await?;
         let now = now_ms();
+        // The events of the batch's moderation requests, by batch index.
+        let mut events: HashMap<usize, ModEvent> = HashMap::new();
         let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
         let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
         let plans: Vec<Plan> = batch
@@ -73,8 +80,24 @@ impl Store {
                     Plan::SameAs(first)
                 } else if !members.contains(&(req.room_id, req.sender_id)) {
                     Plan::NotMember
+                } else if let Some(until) = roles.muted(req, now) {
+                    Plan::Muted(until)
                 } else if let Err(code) = targets.check(req, now) {
                     Plan::Refused(code)
+                } else if let Some(event) = match &req.action {
+                    Action::Moderate { .. } => Some(roles.check(req, now)),
+                    _ => None,
+                } {
+                    match event {
+                        Ok(event) => {
+                            events.insert(i, event);
+                            first_copy.insert(key, i);
+                            let n = new_in_room.entry(req.room_id).or_default();
+                            *n += 1;
+                            Plan::New(*n)
+                        }
+                        Err(code) => Plan::Refused(code),
+                    }
                 } else {
                     first_copy.insert(key, i);
                     let n = new_in_room.entry(req.room_id).or_default();
@@ -102,7 +125,11 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let mut stored = insert(&mut tx, self.backend, &new, now).await?;
+        let bodies: HashMap<usize, String> = events
+            .iter()
+            .map(|(&i, event)| (i, serde_json::to_string(event).unwrap_or_default()))
+            .collect();
+        let mut stored = insert(&mut tx, self.backend, &new, &bodies, now).await?;
         let posted: Vec<(i64, RoomId, &str)> = new
             .iter()
             .filter_map(|(i, req, _)| match &req.action {
@@ -114,6 +141,11 @@ impl Store {
             .collect();
         search::index(&mut tx, self.backend, &posted).await?;
         changes::apply(&mut tx, self.backend, &new, now).await?;
+        for &(i, req, seq) in &new {
+            if let Some(event) = events.get(&i) {
+                moderation::apply(&mut tx, req.room_id, seq, req.sender_id, event, now).await?;
+            }
+        }
         read_back(&mut tx, self.backend, &new, &mut stored).await?;
         let outcomes = plans
             .into_iter()
@@ -126,6 +158,7 @@ impl Store {
                     .ok_or(missing()),
                 Plan::NotMember => Ok(SendOutcome::NotMember),
                 Plan::Refused(code) => Ok(SendOutcome::Refused(code)),
+                Plan::Muted(until) => Ok(SendOutcome::Muted(until)),
                 Plan::New(_) => stored
                     .get(&i)
                     .map(|m| SendOutcome::Stored(m.clone()))
@@ -200,17 +233,17 @@ async fn earlier_copies(
     rows::complete(tx, backend, rows).await
 }
 
-/// The (room, sender) pairs of the batch whose sender may post there: a member, and in a
-/// direct room not blocked by the other person.
+/// The (room, sender) pairs of the batch whose sender may post there (a member, and in a
+/// direct room not blocked by the other person), with the member's role and mute.
 async fn memberships(
     tx: &mut AnyConnection,
     backend: Backend,
     batch: &[SendRequest],
-) -> Result<HashSet<(RoomId, UserId)>, StoreError> {
+) -> Result<Vec<(RoomId, UserId, String, i64)>, StoreError> {
     let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
     let pairs_in = backend.tuple_rows("$1", &[Col::Int("room"), Col::Int("sender")]);
-    let rows: Vec<(RoomId, UserId)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT mb.room_id, mb.user_id FROM {pairs_in} k
+    let rows: Vec<(RoomId, UserId, String, i64)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT mb.room_id, mb.user_id, mb.role, mb.muted_until FROM {pairs_in} k
          JOIN members mb ON mb.room_id = k.room AND mb.user_id = k.sender
          WHERE NOT EXISTS (
              SELECT 1 FROM members other
@@ -221,7 +254,7 @@ async fn memberships(
     .bind(pairs)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows)
 }
 
 /// Raises each room's `last_seq` by its number of new rows, and the `last_active_at` of the
@@ -247,116 +280,6 @@ async fn reserve_seqs(
         base.insert(room, last - count);
     }
     Ok(base)
-}
-
-/// Inserts the new rows (batch index, request, seq); returns them by index, as stored.
-async fn insert(
-    tx: &mut AnyConnection,
-    backend: Backend,
-    new: &[(usize, &SendRequest, Seq)],
-    created_at: i64,
-) -> Result<HashMap<usize, Message>, StoreError> {
-    const COLUMNS: [Col; 12] = [
-        Col::Int("room_id"),
-        Col::Int("seq"),
-        Col::Int("sender_id"),
-        Col::Text("client_msg_id"),
-        Col::Text("body"),
-        Col::Int("created_at"),
-        Col::Text("kind"),
-        Col::Int("target_seq"),
-        Col::Int("reply_to"),
-        Col::Text("html"),
-        Col::Int("render_version"),
-        Col::Int("version"),
-    ];
-    // The rows travel as one JSON parameter: binding thousands of `$n` costs SQLite a
-    // parameter-name search each (quadratic in their number: it halved the write rate at
-    // twelve columns), and the statement's text is the same for every batch.
-    let rows_in = backend.tuple_rows("$1", &COLUMNS);
-    let sql = format!(
-        "INSERT INTO messages (room_id, seq, sender_id, client_msg_id, body, created_at, \
-         kind, target_seq, reply_to, html, render_version, version) \
-         SELECT room_id, seq, sender_id, client_msg_id, body, created_at, kind, target_seq, \
-                reply_to, html, render_version, version FROM {rows_in} r \
-         RETURNING id, room_id, seq"
-    );
-    let mut stored = HashMap::with_capacity(new.len());
-    for chunk in new.chunks(INSERT_ROWS) {
-        let rows: Vec<Message> = chunk
-            .iter()
-            .map(|&(_, req, seq)| row_of(req, seq, created_at))
-            .collect();
-        let values: Vec<serde_json::Value> = chunk
-            .iter()
-            .zip(&rows)
-            .map(|((_, req, _), row)| {
-                let (target, reply_to) = match &req.action {
-                    Action::Post { reply_to, .. } => (None, *reply_to),
-                    other => (other.target(), None),
-                };
-                serde_json::json!([
-                    row.room_id,
-                    row.seq,
-                    row.sender_id,
-                    row.client_msg_id,
-                    row.body,
-                    created_at,
-                    row.kind.as_str(),
-                    target,
-                    reply_to,
-                    row.html,
-                    if row.is_message() { RENDER_VERSION } else { 0 },
-                    row.version,
-                ])
-            })
-            .collect();
-        // RETURNING gives no order; (room, seq) names each row.
-        let ids: HashMap<(RoomId, Seq), i64> = sqlx::query_as::<_, (i64, RoomId, Seq)>(&sql)
-            .bind(json_param(&values)?)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|(id, room, seq)| ((room, seq), id))
-            .collect();
-        for (&(i, _, _), mut row) in chunk.iter().zip(rows) {
-            row.id = *ids.get(&(row.room_id, row.seq)).ok_or(missing())?;
-            stored.insert(i, row);
-        }
-    }
-    Ok(stored)
-}
-
-/// The row a request stores at `seq`, before its id is known.
-fn row_of(req: &SendRequest, seq: Seq, created_at: i64) -> Message {
-    let (kind, body, html) = match &req.action {
-        Action::Post { body, html, .. } => (MessageKind::Message, body.clone(), html.clone()),
-        Action::Edit { .. } => (MessageKind::Edit, String::new(), String::new()),
-        Action::Delete { .. } => (MessageKind::Delete, String::new(), String::new()),
-        Action::React { emoji, on, .. } => {
-            let kind = if *on {
-                MessageKind::React
-            } else {
-                MessageKind::Unreact
-            };
-            (kind, emoji.clone(), String::new())
-        }
-    };
-    Message {
-        id: 0,
-        room_id: req.room_id,
-        seq,
-        sender_id: req.sender_id,
-        sender_name: req.sender_name.clone(),
-        sender_username: req.sender_username.clone(),
-        client_msg_id: req.client_msg_id.clone(),
-        body,
-        created_at,
-        kind,
-        version: seq,
-        html,
-        ..Message::default()
-    }
 }
 
 /// Events and replies read back complete (an event with its target's new state, a reply
@@ -394,6 +317,6 @@ fn json_pairs<A: serde::Serialize, B: serde::Serialize>(
 
 /// A row the batch write inserted but cannot find again: never expected; the batch is not
 /// committed.
-fn missing() -> StoreError {
+pub(super) fn missing() -> StoreError {
     StoreError::Db(sqlx::Error::RowNotFound)
 }

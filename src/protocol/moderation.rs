@@ -1,0 +1,121 @@
+//! Moderation on the wire: the roles of a room's members, the actions a moderator takes,
+//! and the event each action leaves in the room's sequence (docs/moderation.md).
+
+use serde::{Deserialize, Serialize};
+
+use super::UserId;
+
+/// A member's role in a room. An actor may act only on a member of a strictly lower role.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Member,
+    Moderator,
+    /// The room's creator, until ownership is handed on.
+    Owner,
+}
+
+impl Role {
+    /// The name stored in `members.role` and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// A stored name; anything unknown is a plain member.
+    pub fn parse(s: &str) -> Role {
+        match s {
+            "owner" => Role::Owner,
+            "moderator" => Role::Moderator,
+            _ => Role::Member,
+        }
+    }
+}
+
+/// What a moderator does to a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModAction {
+    /// Out of the room; back only after a block that grows on each kick
+    /// ([`KICK_BLOCK_MINUTES`]).
+    Kick,
+    /// Out of the room, and no rejoining or invitation until the ban's end (or ever).
+    Ban,
+    /// The ban is lifted (the user may be invited or join again).
+    Unban,
+    /// The member reads but cannot send, react or edit until the mute's end.
+    Mute,
+    Unmute,
+    /// A member becomes a moderator (the owner only).
+    Promote,
+    /// A moderator becomes a member (the owner only).
+    Demote,
+}
+
+impl ModAction {
+    /// Whether the action takes the member out of the room.
+    pub fn removes(self) -> bool {
+        matches!(self, ModAction::Kick | ModAction::Ban)
+    }
+}
+
+/// How long re-entry is blocked after the first, second and any later kick, in minutes
+/// (Stack Exchange chat's escalation).
+pub const KICK_BLOCK_MINUTES: [i64; 3] = [1, 5, 30];
+
+/// The longest reason of an action, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The longest mute, in minutes: 28 days, as Discord caps a timeout.
+pub const MAX_MUTE_MINUTES: u32 = 28 * 24 * 60;
+
+/// The body of a `moderation` row of the sequence: what was done, to whom, until when, and
+/// why. Every client learns of it as of any row, on resume too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModEvent {
+    pub action: ModAction,
+    pub user_id: UserId,
+    /// The target's display name when the action was taken.
+    pub display_name: String,
+    /// When a kick's block, a ban or a mute ends (server clock, milliseconds); none for a
+    /// ban for ever and for the actions without an end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl ModEvent {
+    /// The event a `moderation` row's body holds, if it is one.
+    pub fn parse(body: &str) -> Option<ModEvent> {
+        serde_json::from_str(body).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_events_round_trip() {
+        assert!(Role::Owner > Role::Moderator && Role::Moderator > Role::Member);
+        assert_eq!(Role::parse("owner"), Role::Owner);
+        assert_eq!(Role::parse("??"), Role::Member);
+        let event = ModEvent {
+            action: ModAction::Mute,
+            user_id: 7,
+            display_name: "Bob".into(),
+            until: Some(99),
+            reason: "spam".into(),
+        };
+        let body = serde_json::to_string(&event).expect("json");
+        assert_eq!(ModEvent::parse(&body), Some(event));
+        assert!(body.contains(r#""action":"mute""#), "{body}");
+    }
+}
