@@ -10,12 +10,14 @@ FROM rooms r
 WHERE r.id = members.room_id AND r.kind = 'group' AND r.created_by = members.user_id;
 
 -- Who may not come back into a room, and until when (a ban for ever: the largest integer).
--- `kicks` counts the kicks, so that each one blocks longer.
+-- `kicks` counts the kicks, so that each one blocks longer. `muted_until` keeps a mute
+-- across leaving and joining again (a member's row goes when they leave).
 CREATE TABLE room_bars (
     room_id BIGINT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    until   BIGINT NOT NULL,
+    until   BIGINT NOT NULL DEFAULT 0,
     kicks   BIGINT NOT NULL DEFAULT 0,
+    muted_until BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (room_id, user_id)
 );
 

@@ -10,12 +10,14 @@ WHERE EXISTS (SELECT 1 FROM rooms r
               WHERE r.id = members.room_id AND r.kind = 'group' AND r.created_by = members.user_id);
 
 -- Who may not come back into a room, and until when (a ban for ever: the largest integer).
--- `kicks` counts the kicks, so that each one blocks longer.
+-- `kicks` counts the kicks, so that each one blocks longer. `muted_until` keeps a mute
+-- across leaving and joining again (a member's row goes when they leave).
 CREATE TABLE room_bars (
     room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    until   INTEGER NOT NULL,
+    until   INTEGER NOT NULL DEFAULT 0,
     kicks   INTEGER NOT NULL DEFAULT 0,
+    muted_until INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (room_id, user_id)
 ) WITHOUT ROWID;
 

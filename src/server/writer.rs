@@ -91,8 +91,12 @@ async fn run(
                     if let SendOutcome::Stored(message) = &outcome {
                         metrics.messages_stored.inc();
                         bus.stored(message);
-                        // A kicked or banned member's sockets leave the room now, on every
-                        // node, after the row that says why.
+                    }
+                    // A kicked or banned member's sockets leave the room now, on every node,
+                    // after the row that says why (again for a retried action: its first
+                    // answer may have been lost after the commit).
+                    if let SendOutcome::Stored(message) | SendOutcome::Duplicate(message) = &outcome
+                    {
                         if message.kind == MessageKind::Moderation {
                             if let Some(event) = ModEvent::parse(&message.body) {
                                 if event.action.removes() {

@@ -115,6 +115,15 @@ impl Backend {
         }
     }
 
+    /// The clause that locks the selected rows until the transaction ends (PostgreSQL);
+    /// nothing on SQLite, whose write transaction holds the whole file.
+    pub(super) fn lock_for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// The clause that locks the selected rows and skips those another transaction holds
     /// (PostgreSQL: several nodes claim work from one table); nothing on SQLite, whose write
     /// transaction holds the whole file.

@@ -172,11 +172,15 @@ impl Store {
     /// Adds `user` to a public group room.
     pub async fn join_public(&self, user: UserId, room: RoomId) -> Result<JoinOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let public: Option<i64> =
-            sqlx::query_scalar("SELECT is_public FROM rooms WHERE id = $1 AND kind = 'group'")
-                .bind(room)
-                .fetch_optional(&mut *tx)
-                .await?;
+        // The room's row is locked as the writer locks it for a batch: a ban committing on
+        // another node is seen, not raced.
+        let public: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT is_public FROM rooms WHERE id = $1 AND kind = 'group'{}",
+            self.backend.lock_for_update()
+        ))
+        .bind(room)
+        .fetch_optional(&mut *tx)
+        .await?;
         if public != Some(1) {
             tx.rollback().await?;
             return Ok(JoinOutcome::NotAllowed);
@@ -357,8 +361,11 @@ pub(super) async fn add_member(
     room: RoomId,
     user: UserId,
 ) -> Result<(), StoreError> {
+    // A mute still running when the member left comes back with them.
     sqlx::query(
-        "INSERT INTO members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
+        "INSERT INTO members (room_id, user_id, joined_at, muted_until)
+         VALUES ($1, $2, $3, COALESCE(
+             (SELECT muted_until FROM room_bars WHERE room_id = $1 AND user_id = $2), 0))
          ON CONFLICT DO NOTHING",
     )
     .bind(room)

@@ -128,10 +128,12 @@ impl Roles {
             .map_or(Role::Member, |s| s.role);
         let theirs = self.standing.get(&(room, target)).map(|s| s.role);
         let allowed = match act {
-            // A ban and an unban reach someone outside the room too.
-            ModAction::Ban | ModAction::Unban => {
-                actor >= Role::Moderator && actor > theirs.unwrap_or(Role::Member)
-            }
+            // A ban and an unban reach someone outside the room too; whom they were there is
+            // not known, so outside the room only the owner bans or lifts a ban.
+            ModAction::Ban | ModAction::Unban => match theirs {
+                Some(role) => actor >= Role::Moderator && actor > role,
+                None => actor == Role::Owner,
+            },
             ModAction::Kick | ModAction::Mute | ModAction::Unmute => {
                 actor >= Role::Moderator && theirs.is_some_and(|t| actor > t)
             }
@@ -243,6 +245,16 @@ pub(super) async fn apply(
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
+            // Kept beside the bars too, so that leaving and joining again does not end it.
+            sqlx::query(
+                "INSERT INTO room_bars (room_id, user_id, muted_until) VALUES ($1, $2, $3)
+                 ON CONFLICT (room_id, user_id) DO UPDATE SET muted_until = excluded.muted_until",
+            )
+            .bind(room)
+            .bind(user)
+            .bind(until.unwrap_or(0))
+            .execute(&mut *tx)
+            .await?;
         }
         ModAction::Promote | ModAction::Demote => {
             let role = if event.action == ModAction::Promote {

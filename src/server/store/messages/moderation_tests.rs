@@ -13,6 +13,7 @@ on_both_backends!(
     roles_decide_who_may_act_on_whom,
     a_mute_refuses_sends_until_it_ends,
     kicks_block_for_longer_each_time_and_a_ban_keeps_out_for_ever,
+    an_action_holds_for_the_rest_of_its_batch_and_a_mute_outlives_leaving,
 );
 
 const MINUTE_MS: i64 = 60_000;
@@ -243,4 +244,49 @@ async fn kicks_block_for_longer_each_time_and_a_ban_keeps_out_for_ever(store: St
         store.invite(ann, room, cy).await.expect("invite"),
         InviteOutcome::Invited
     );
+}
+
+async fn an_action_holds_for_the_rest_of_its_batch_and_a_mute_outlives_leaving(store: Store) {
+    let (room, ann, bob, cy) = room_of_three(&store).await;
+    let out = store
+        .write_batch(&[
+            act(room, ann, "a1", bob, ModAction::Kick, None),
+            post(room, bob, "b1"),
+            act(room, ann, "a2", cy, ModAction::Mute, Some(10)),
+            post(room, cy, "c1"),
+        ])
+        .await
+        .expect("commit");
+    assert!(matches!(out[0], SendOutcome::Stored(_)), "{:?}", out[0]);
+    assert_eq!(
+        out[1],
+        SendOutcome::NotMember,
+        "kicked earlier in the batch"
+    );
+    assert!(matches!(out[3], SendOutcome::Muted(_)), "{:?}", out[3]);
+    // Cy leaves and joins again: still muted.
+    assert!(store.leave(cy, room).await.expect("leave"));
+    assert_eq!(
+        store.join_public(cy, room).await.expect("join"),
+        JoinOutcome::Joined
+    );
+    assert!(matches!(
+        one(&store, post(room, cy, "c2")).await,
+        SendOutcome::Muted(_)
+    ));
+    // Outside the room, only the owner bans: a moderator may not.
+    let dan = test_user(&store, "dan").await;
+    assert_eq!(
+        store.join_public(dan, room).await.expect("join"),
+        JoinOutcome::Joined
+    );
+    assert!(matches!(
+        one(&store, act(room, ann, "a3", dan, ModAction::Promote, None)).await,
+        SendOutcome::Stored(_)
+    ));
+    let outsider = test_user(&store, "eve").await;
+    let by_moderator = one(&store, act(room, dan, "d1", outsider, ModAction::Ban, None)).await;
+    assert_eq!(by_moderator, SendOutcome::Refused(ErrorCode::NotAllowed));
+    let by_owner = one(&store, act(room, ann, "a4", outsider, ModAction::Ban, None)).await;
+    assert!(matches!(by_owner, SendOutcome::Stored(_)), "{by_owner:?}");
 }

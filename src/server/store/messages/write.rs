@@ -58,7 +58,9 @@ impl Store {
             .map(|m| ((m.sender_id, m.client_msg_id.as_str()), m))
             .collect();
         let standings = memberships(&mut tx, self.backend, batch).await?;
-        let members: HashSet<(RoomId, UserId)> = standings
+        // Who may post, as the batch goes on: a kick or a ban takes its target out for the
+        // batch's later requests too.
+        let mut members: HashSet<(RoomId, UserId)> = standings
             .iter()
             .map(|&(room, user, _, _)| (room, user))
             .collect();
@@ -90,6 +92,9 @@ impl Store {
                 } {
                     match event {
                         Ok(event) => {
+                            if event.action.removes() {
+                                members.remove(&(req.room_id, event.user_id));
+                            }
                             events.insert(i, event);
                             first_copy.insert(key, i);
                             let n = new_in_room.entry(req.room_id).or_default();
