@@ -39,19 +39,6 @@ impl Store {
         }
         let _gate = self.gate().await;
         let now = now_ms();
-        let barred: i64 = sqlx::query_scalar(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM room_bars
-                                      WHERE room_id = $1 AND user_id = $2 AND until > $3)
-                    THEN 1 ELSE 0 END",
-        )
-        .bind(room)
-        .bind(invitee)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        if barred == 1 {
-            return Ok(InviteOutcome::Barred);
-        }
         let done = sqlx::query(
             "INSERT INTO invitations (room_id, user_id, invited_by, created_at)
              SELECT $1, $2, $3, $4
@@ -68,6 +55,18 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        if done.rows_affected() == 1 {
+            return Ok(InviteOutcome::Invited);
+        }
+        // Nothing written: say why, a bar first (the insert itself checked it).
+        let mut conn = self.pool.acquire().await?;
+        if super::messages::moderation::barred(&mut conn, room, invitee, now)
+            .await?
+            .is_some()
+        {
+            return Ok(InviteOutcome::Barred);
+        }
+        drop(conn);
         let group: i64 = sqlx::query_scalar(
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND kind = 'group')
                     THEN 1 ELSE 0 END",
@@ -77,7 +76,7 @@ impl Store {
         .await?;
         let group = group == 1;
         // Already invited, or already a member: the same answer as a first invitation.
-        if done.rows_affected() == 1 || (group && self.is_member(room, inviter).await?) {
+        if group && self.is_member(room, inviter).await? {
             Ok(InviteOutcome::Invited)
         } else {
             Ok(InviteOutcome::NotAllowed)
