@@ -39,6 +39,10 @@ pub enum ApiError {
     SearchQueryEmpty,
     /// The user may not do this.
     NotAllowed,
+    /// No such message in the room (or it was deleted).
+    NoSuchMessage,
+    /// A report's reason is longer than 500 characters.
+    ReasonTooLong,
     /// The request came from another site.
     CrossSite,
     /// The server could not reach its store; try again.
@@ -103,7 +107,7 @@ impl ApiError {
             ApiError::Request(_) => 400,
             ApiError::NotSignedIn | ApiError::WrongCredentials | ApiError::TokenRefused(_) => 401,
             ApiError::NotAllowed | ApiError::CrossSite => 403,
-            ApiError::RoomNotFound | ApiError::UserNotFound => 404,
+            ApiError::RoomNotFound | ApiError::UserNotFound | ApiError::NoSuchMessage => 404,
             ApiError::UsernameTaken => 409,
             ApiError::InvalidUsername
             | ApiError::InvalidDisplayName
@@ -111,7 +115,8 @@ impl ApiError {
             | ApiError::PasswordTooLong
             | ApiError::InvalidRoomName
             | ApiError::SearchQueryTooLong
-            | ApiError::SearchQueryEmpty => 422,
+            | ApiError::SearchQueryEmpty
+            | ApiError::ReasonTooLong => 422,
             ApiError::TooManyAttempts => 429,
             ApiError::Unavailable => 503,
         }
@@ -134,6 +139,8 @@ impl ApiError {
             ApiError::SearchQueryTooLong => "search_query_too_long",
             ApiError::SearchQueryEmpty => "search_query_empty",
             ApiError::NotAllowed => "not_allowed",
+            ApiError::NoSuchMessage => "no_such_message",
+            ApiError::ReasonTooLong => "reason_too_long",
             ApiError::CrossSite => "cross_site",
             ApiError::Unavailable => "unavailable",
             ApiError::Request(_) => "request",
@@ -178,6 +185,8 @@ mod tests {
             ApiError::RoomNotFound,
             ApiError::UserNotFound,
             ApiError::NotAllowed,
+            ApiError::NoSuchMessage,
+            ApiError::ReasonTooLong,
             ApiError::CrossSite,
             ApiError::Unavailable,
             ApiError::Request("x".into()),

@@ -70,6 +70,12 @@ pub struct RoomPage {
     /// The viewer's mute in the room, if one runs now.
     #[serde(default)]
     pub muted: Option<Mute>,
+    /// Only moderators and the owner post (`read_only`).
+    #[serde(default)]
+    pub read_only: bool,
+    /// For a moderator: how many messages have open reports (their inbox's count).
+    #[serde(default)]
+    pub open_reports: i64,
 }
 
 /// A member's mute: until when (server clock, ms), and the moderator's reason.
@@ -131,4 +137,35 @@ pub struct ModLogEntry {
     /// When a kick's block, a ban or a mute ends (server clock, ms), if it does.
     pub until: Option<i64>,
     pub created_at: i64,
+}
+
+/// A member of a room as its member list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberEntry {
+    pub user_id: crate::protocol::UserId,
+    pub display_name: String,
+    pub username: String,
+    pub role: crate::protocol::Role,
+    /// When their mute ends (server clock, ms), if one runs now.
+    pub muted_until: Option<i64>,
+}
+
+/// A message with open reports, as the moderators' inbox shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedMessage {
+    pub seq: crate::protocol::Seq,
+    pub sender_name: String,
+    /// The body as written, a hidden message's too (this is its review).
+    pub body: String,
+    /// Hidden for everyone pending this review.
+    pub hidden: bool,
+    /// One reason per report, the oldest first.
+    pub reasons: Vec<String>,
+}
+
+/// The answer to a report: the message's open reports, and whether it is now hidden.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOutcome {
+    pub open_reports: i64,
+    pub hidden: bool,
 }

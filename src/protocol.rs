@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 mod codes;
 mod moderation;
+mod parts;
 pub use codes::*;
 pub use moderation::*;
+pub use parts::*;
 
 /// A room's primary key.
 pub type RoomId = i64;
@@ -61,6 +63,13 @@ pub struct Message {
     /// A tombstone: the message keeps its place, its body is gone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The tombstone is a moderator's ("removed by a moderator"), not the sender's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed_by_moderator: bool,
+    /// Hidden for everyone pending review (reported, or hidden by a moderator): the body
+    /// is not sent until a moderator restores it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
     /// One entry per emoji with at least one reaction, in the order they were first added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
@@ -120,40 +129,6 @@ impl MessageKind {
     }
 }
 
-/// The emoji a reaction may be: a small fixed set, so that a reaction bar stays readable.
-pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
-
-/// One emoji's reactions to a message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    pub emoji: String,
-    /// Who reacted, in the order they did.
-    pub users: Vec<PresenceUser>,
-}
-
-/// The start of a replied-to message, as a reply shows it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Quote {
-    pub seq: Seq,
-    pub sender_name: String,
-    /// The first characters of its text, on one line (empty when deleted).
-    pub excerpt: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub deleted: bool,
-}
-
-/// Characters of a parent's text a reply's quote carries.
-pub const QUOTE_CHARS: usize = 120;
-
-/// A quote of `body`: its first [`QUOTE_CHARS`] characters, on one line.
-pub fn excerpt(body: &str) -> String {
-    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.char_indices().nth(QUOTE_CHARS) {
-        Some((at, _)) => format!("{}…", &one_line[..at]),
-        None => one_line,
-    }
-}
-
 /// Where a client is in one room: it holds every message with `seq <= after_seq`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -209,7 +184,8 @@ pub enum ClientFrame {
         seq: Seq,
         body: String,
     },
-    /// Delete one's own message `seq`: it becomes a tombstone. Answered like `edit`.
+    /// Delete one's own message `seq`: it becomes a tombstone. A moderator may delete the
+    /// message of a member of a lower role: "removed by a moderator". Answered like `edit`.
     Delete {
         room_id: RoomId,
         client_msg_id: String,
@@ -230,8 +206,13 @@ pub enum ClientFrame {
     Moderate {
         room_id: RoomId,
         client_msg_id: String,
+        /// The member acted on (0, or absent, for `read_only` and `read_write`).
+        #[serde(default)]
         user_id: UserId,
         action: ModAction,
+        /// The message of a `hide` or `restore`.
+        #[serde(default)]
+        seq: Option<Seq>,
         #[serde(default)]
         minutes: Option<u32>,
         #[serde(default)]

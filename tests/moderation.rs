@@ -33,6 +33,7 @@ async fn moderate(
             client_msg_id: id.clone(),
             user_id,
             action,
+            seq: None,
             minutes,
             reason: "flooding the room".into(),
         })
@@ -244,4 +245,57 @@ async fn roles_decide_who_acts_and_every_action_is_logged_and_replayed() {
         seen,
         [(ModAction::Promote, bob_id), (ModAction::Mute, cy_id)]
     );
+}
+
+#[tokio::test]
+async fn a_read_only_room_refuses_members_and_accepts_moderators() {
+    let server = TestServer::start().await;
+    let (_ann, bob, room, mut a, mut b) = lobby(&server).await;
+    acked(moderate(&mut a, room, 0, ModAction::ReadOnly, None).await);
+    let refusal = b.say(room, &msg_id(1), "may I?").await;
+    assert_eq!(refused(refusal).0, ErrorCode::ReadOnly);
+    let page = bob
+        .call(&server, "load_room", &[("room_id", &room.to_string())])
+        .await;
+    assert_eq!(page.json()["read_only"], true, "{}", page.body);
+    acked(a.say(room, &msg_id(2), "announcements only").await);
+    // The member still reads it, and the moderator's next action opens the room.
+    loop {
+        match b.next_content().await {
+            ServerFrame::Message(m) if m.body == "announcements only" => break,
+            _ => continue,
+        }
+    }
+    acked(moderate(&mut a, room, 0, ModAction::ReadWrite, None).await);
+    acked(b.say(room, &msg_id(3), "thanks").await);
+}
+
+#[tokio::test]
+async fn a_muted_member_types_to_nobody() {
+    let _clock = CLOCK.lock().await;
+    let server = TestServer::start().await;
+    let (_ann, bob, room, mut a, mut b) = lobby(&server).await;
+    let bob_id = b.user_id;
+    acked(moderate(&mut a, room, bob_id, ModAction::Mute, Some(10)).await);
+    b.send(&ClientFrame::Typing { room_id: room }).await;
+    let heard = async {
+        loop {
+            if let ServerFrame::Typing { user_id, .. } = a.next().await {
+                return user_id;
+            }
+        }
+    };
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(700), heard).await;
+    assert!(quiet.is_err(), "a muted member's typing was passed on");
+    // Unmuted (a new socket: typing notices are spaced per socket), it is passed on again.
+    acked(moderate(&mut a, room, bob_id, ModAction::Unmute, None).await);
+    let mut b2 = bob.connect(&server).await;
+    b2.watch(room, 0).await;
+    b2.send(&ClientFrame::Typing { room_id: room }).await;
+    loop {
+        if let ServerFrame::Typing { user_id, .. } = a.next().await {
+            assert_eq!(user_id, bob_id);
+            break;
+        }
+    }
 }

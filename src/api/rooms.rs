@@ -117,6 +117,15 @@ pub(super) async fn room_page(
         .await?;
     let read = state.store.read_state(room_id, me.user_id).await?;
     let (role, muted) = state.store.standing(room_id, me.user_id).await?;
+    let role = match state.store.acting_role(room_id, me.user_id).await? {
+        Some(crate::protocol::Role::Site) => crate::protocol::Role::Site,
+        _ => role,
+    };
+    let open_reports = if role >= crate::protocol::Role::Moderator {
+        state.store.open_reports(room_id).await?
+    } else {
+        0
+    };
     Ok(RoomPage {
         room,
         me: crate::model::Me {
@@ -129,6 +138,8 @@ pub(super) async fn room_page(
         peer_read_seq: read.peer,
         role,
         muted,
+        read_only: state.store.read_only(room_id).await?,
+        open_reports,
     })
 }
 

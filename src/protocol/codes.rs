@@ -37,6 +37,8 @@ pub enum ErrorCode {
     /// A `moderate` the actor's role does not allow (the target's role is not lower, or
     /// the target is not in the room), or a `minutes` out of range.
     NotAllowed,
+    /// A post or an edit in a read-only room by a member who is not a moderator.
+    ReadOnly,
 }
 
 impl ErrorCode {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::UserId;
+use super::{Seq, UserId};
 
 /// A member's role in a room. An actor may act only on a member of a strictly lower role.
 #[derive(
@@ -16,6 +16,9 @@ pub enum Role {
     Moderator,
     /// The room's creator, until ownership is handed on.
     Owner,
+    /// The host itself (its API) and the site moderators it names: above every role of a
+    /// room of the host, so that no room is ever stuck. Never stored in `members.role`.
+    Site,
 }
 
 impl Role {
@@ -25,6 +28,7 @@ impl Role {
             Role::Member => "member",
             Role::Moderator => "moderator",
             Role::Owner => "owner",
+            Role::Site => "site",
         }
     }
 
@@ -54,8 +58,20 @@ pub enum ModAction {
     Unmute,
     /// A member becomes a moderator (the owner only).
     Promote,
-    /// A moderator becomes a member (the owner only).
+    /// A moderator becomes a member (the owner only); the site demotes an owner too.
     Demote,
+    /// The member becomes the room's owner; the owner before becomes a moderator (the
+    /// owner, or the site).
+    Transfer,
+    /// The message `seq` is hidden for everyone pending review: by a moderator, or by the
+    /// server when `report_threshold` members have reported it.
+    Hide,
+    /// The message `seq` is shown again and its reports are closed (a review that keeps it).
+    Restore,
+    /// Only moderators (and the owner) may post in the room; `user_id` is 0.
+    ReadOnly,
+    /// Every member may post again; `user_id` is 0.
+    ReadWrite,
 }
 
 impl ModAction {
@@ -63,7 +79,20 @@ impl ModAction {
     pub fn removes(self) -> bool {
         matches!(self, ModAction::Kick | ModAction::Ban)
     }
+
+    /// Whether the action is on a message (`seq`), not on a member.
+    pub fn on_message(self) -> bool {
+        matches!(self, ModAction::Hide | ModAction::Restore)
+    }
+
+    /// Whether the action is on the room itself (no member, no message).
+    pub fn on_room(self) -> bool {
+        matches!(self, ModAction::ReadOnly | ModAction::ReadWrite)
+    }
 }
+
+/// The reason the server gives when reports hide a message.
+pub const REPORTS_REASON: &str = "reports";
 
 /// How long re-entry is blocked after the first, second and any later kick, in minutes
 /// (Stack Exchange chat's escalation).
@@ -80,9 +109,15 @@ pub const MAX_MUTE_MINUTES: u32 = 28 * 24 * 60;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModEvent {
     pub action: ModAction,
+    /// The member acted on: for a message's action its sender; 0 for the room's.
+    #[serde(default)]
     pub user_id: UserId,
     /// The target's display name when the action was taken.
+    #[serde(default)]
     pub display_name: String,
+    /// The message of a `hide` or `restore`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
     /// When a kick's block, a ban or a mute ends (server clock, milliseconds); none for a
     /// ban for ever and for the actions without an end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +139,7 @@ mod tests {
 
     #[test]
     fn roles_are_ordered_and_events_round_trip() {
+        assert!(Role::Site > Role::Owner);
         assert!(Role::Owner > Role::Moderator && Role::Moderator > Role::Member);
         assert_eq!(Role::parse("owner"), Role::Owner);
         assert_eq!(Role::parse("??"), Role::Member);
@@ -111,6 +147,7 @@ mod tests {
             action: ModAction::Mute,
             user_id: 7,
             display_name: "Bob".into(),
+            seq: None,
             until: Some(99),
             reason: "spam".into(),
         };

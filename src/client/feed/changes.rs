@@ -24,12 +24,14 @@ pub enum Change {
         emoji: String,
         on: bool,
     },
-    /// A moderator's action on a member (`docs/moderation.md`).
+    /// A moderator's action on a member, a message (`seq`) or the room
+    /// (`docs/moderation.md`).
     Moderate {
         user_id: UserId,
         action: ModAction,
         minutes: Option<u32>,
         reason: String,
+        seq: Option<Seq>,
     },
 }
 
@@ -68,11 +70,13 @@ impl Change {
                 action,
                 minutes,
                 reason,
+                seq,
             } => ClientFrame::Moderate {
                 room_id,
                 client_msg_id,
                 user_id,
                 action,
+                seq,
                 minutes,
                 reason,
             },

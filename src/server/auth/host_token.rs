@@ -28,6 +28,9 @@ pub struct Verified<'h> {
     pub name: String,
     pub picture: Option<String>,
     pub locale: Option<String>,
+    /// The `moderator` claim: the user is one of the site's moderators, above every role in
+    /// every room of the host (docs/moderation.md). Each sign-in sets it anew.
+    pub moderator: bool,
     pub jti: String,
     /// `exp`, in seconds since the Unix epoch.
     pub exp: i64,
@@ -45,6 +48,8 @@ struct Claims {
     picture: Option<String>,
     #[serde(default)]
     locale: Option<String>,
+    #[serde(default)]
+    moderator: bool,
 }
 
 /// Only to find the host whose key verifies the token.
@@ -124,6 +129,7 @@ pub fn verify<'h>(
         name,
         picture,
         locale,
+        moderator: claims.moderator,
         jti: claims.jti,
         exp: claims.exp,
     })

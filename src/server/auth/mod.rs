@@ -167,6 +167,7 @@ pub async fn host_sign_in(
                 avatar_url: verified.picture.as_deref(),
                 locale: verified.locale.as_deref(),
             },
+            site_moderator: verified.moderator,
             jti: &verified.jti,
             token_expires_at: (verified.exp + 60) * 1000,
             session_hash: &hash,

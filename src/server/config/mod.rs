@@ -139,6 +139,9 @@ pub struct Config {
     /// Searches a user may run per second, sustained, with a burst of five seconds' worth;
     /// more get `too_many_attempts` (429) with a `Retry-After`.
     pub searches_per_second: u32,
+    /// Open reports from distinct members that hide a message for everyone pending review
+    /// (at least 1).
+    pub report_threshold: i64,
     /// Threads of the async runtime; 0 means one per CPU core.
     pub worker_threads: usize,
     /// Milliseconds between the server's WebSocket pings.
@@ -224,6 +227,7 @@ impl Default for Config {
             search_query_chars: 200,
             search_page: 20,
             searches_per_second: 2,
+            report_threshold: 3,
             worker_threads: 0,
             heartbeat_ms: 15_000,
             idle_timeout_ms: 45_000,

@@ -25,6 +25,10 @@ pub enum HostApiError {
     NotMember,
     /// The user is muted in the room until then (ms, server clock).
     Muted(i64),
+    /// The room is read-only and the user is not one of its moderators.
+    ReadOnly,
+    /// A moderation the actor's role does not allow, or whose target is not there.
+    NotAllowed,
     IdempotencyKeyRequired,
     /// The key was used before for another message.
     IdempotencyKeyReused,
@@ -47,6 +51,8 @@ impl HostApiError {
             HostApiError::NotFound(_) => "not_found",
             HostApiError::NotMember => "not_member",
             HostApiError::Muted(_) => "muted",
+            HostApiError::ReadOnly => "read_only",
+            HostApiError::NotAllowed => "not_allowed",
             HostApiError::IdempotencyKeyRequired => "idempotency_key_required",
             HostApiError::IdempotencyKeyReused => "idempotency_key_reused",
             HostApiError::EmptyBody => "empty_body",
@@ -63,7 +69,10 @@ impl HostApiError {
             | HostApiError::InvalidUserId
             | HostApiError::InvalidRoom(_)
             | HostApiError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
-            HostApiError::NotMember | HostApiError::Muted(_) => StatusCode::FORBIDDEN,
+            HostApiError::NotMember
+            | HostApiError::Muted(_)
+            | HostApiError::ReadOnly
+            | HostApiError::NotAllowed => StatusCode::FORBIDDEN,
             HostApiError::RoomNotFound | HostApiError::UserNotFound | HostApiError::NotFound(_) => {
                 StatusCode::NOT_FOUND
             }
@@ -89,6 +98,13 @@ impl HostApiError {
             HostApiError::NotMember => "the user is not a member of the room".into(),
             HostApiError::Muted(until) => {
                 format!("the user is muted in the room until {until} (ms since the epoch)")
+            }
+            HostApiError::ReadOnly => {
+                "the room is read-only: only its moderators and owner post".into()
+            }
+            HostApiError::NotAllowed => {
+                "the action is not allowed on this target (its role, or it is not in the room)"
+                    .into()
             }
             HostApiError::IdempotencyKeyRequired => {
                 "send an `Idempotency-Key` header (1 to 255 printable ASCII characters)".into()

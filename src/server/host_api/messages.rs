@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rooms::find;
 use super::{json, user_id, Host, HostApiError};
-use crate::protocol::{Message, Seq};
+use crate::protocol::{ErrorCode, Message, Seq};
 use crate::server::state::AppState;
 use crate::server::store::{Action, SendOutcome, SendRequest, SYSTEM_SUB};
 
@@ -83,11 +83,7 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HostApiError> {
-    let idempotency = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or(HostApiError::IdempotencyKeyRequired)?;
+    let idempotency = idempotency_key(&headers)?;
     let room = find(&state, &host.id, &key).await?;
     let PostBody { from, body } = json(&body)?;
     let body = body.trim();
@@ -133,7 +129,10 @@ pub async fn post(
         SendOutcome::NotMember => return Err(HostApiError::NotMember),
         SendOutcome::Muted(until) => return Err(HostApiError::Muted(until)),
         // A post names no message, so the writer has nothing to refuse it for.
-        SendOutcome::Refused(_) => return Err(HostApiError::Unavailable),
+        SendOutcome::Refused(ErrorCode::ReadOnly) => return Err(HostApiError::ReadOnly),
+        SendOutcome::Refused(_) | SendOutcome::Reported(_) => {
+            return Err(HostApiError::Unavailable)
+        }
     };
     if status == StatusCode::CREATED {
         state.webhooks.wake();
@@ -146,6 +145,15 @@ pub async fn post(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// The call's `Idempotency-Key`: 1 to 255 printable ASCII characters.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<&str, HostApiError> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or(HostApiError::IdempotencyKeyRequired)
 }
 
 #[derive(Deserialize)]

@@ -8,10 +8,12 @@
 //! - [`errors`]: the codes, their statuses and the error body;
 //! - [`rooms`]: rooms by key and their members;
 //! - [`messages`]: posting (through the writer, with `Idempotency-Key`) and reading by `seq`;
+//! - [`moderation`]: actions as the site, and naming the site's moderators;
 //! - [`users`]: a user's rooms with unread counts.
 
 mod errors;
 mod messages;
+mod moderation;
 mod rooms;
 mod users;
 
@@ -39,7 +41,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/rooms/{key}/messages",
             get(messages::read).post(messages::post),
         )
+        .route(
+            "/api/v1/rooms/{key}/moderation",
+            axum::routing::post(moderation::moderate),
+        )
         .route("/api/v1/users/{sub}/rooms", get(users::rooms))
+        .route(
+            "/api/v1/users/{sub}/moderator",
+            put(moderation::grant).delete(moderation::revoke),
+        )
         .fallback(|| async { HostApiError::NotFound("no such API call") })
 }
 

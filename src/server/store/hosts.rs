@@ -21,6 +21,8 @@ pub struct HostSignIn<'a> {
     pub host: &'a str,
     pub sub: &'a str,
     pub profile: HostProfile<'a>,
+    /// The token's `moderator` claim: whether the user is a site moderator from now on.
+    pub site_moderator: bool,
     pub jti: &'a str,
     /// When the token expires (ms): its `jti` is kept until then.
     pub token_expires_at: i64,
@@ -86,6 +88,11 @@ impl Store {
             return Ok(HostSignedIn::Replayed);
         }
         let user_id = upsert_user(&mut tx, self.backend, t.host, t.sub, &t.profile, true).await?;
+        sqlx::query("UPDATE host_users SET site_moderator = $1 WHERE user_id = $2")
+            .bind(i64::from(t.site_moderator))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let session_id: i64 = sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4) RETURNING id",

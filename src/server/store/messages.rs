@@ -9,6 +9,7 @@
 mod changes;
 mod insert;
 pub(super) mod moderation;
+mod reports;
 mod rows;
 mod write;
 
@@ -48,7 +49,8 @@ pub enum Action {
         tokens: String,
         window_ms: i64,
     },
-    /// The sender's own message `seq` becomes a tombstone.
+    /// Message `seq` becomes a tombstone: the sender's own, or (by a moderator) the message
+    /// of a member of a lower role, "removed by a moderator".
     Delete { seq: Seq },
     /// The sender's reaction `emoji` to message `seq`, added (`on`) or taken back.
     React { seq: Seq, emoji: String, on: bool },
@@ -59,6 +61,17 @@ pub enum Action {
         act: ModAction,
         minutes: Option<u32>,
         reason: String,
+        /// The message of a `hide` or `restore`.
+        seq: Option<Seq>,
+    },
+    /// The sender reports message `seq` to the room's moderators (once per message). The
+    /// report that makes `threshold` open reports hides the message: a `moderation` row
+    /// from the server's own user ([`SendOutcome::Stored`]); any other is
+    /// [`SendOutcome::Reported`].
+    Report {
+        seq: Seq,
+        reason: String,
+        threshold: i64,
     },
 }
 
@@ -91,10 +104,11 @@ impl Action {
     fn target(&self) -> Option<Seq> {
         match self {
             Action::Post { reply_to, .. } => *reply_to,
-            Action::Edit { seq, .. } | Action::Delete { seq } | Action::React { seq, .. } => {
-                Some(*seq)
-            }
-            Action::Moderate { .. } => None,
+            Action::Edit { seq, .. }
+            | Action::Delete { seq }
+            | Action::React { seq, .. }
+            | Action::Report { seq, .. } => Some(*seq),
+            Action::Moderate { seq, .. } => *seq,
         }
     }
 }
@@ -113,6 +127,9 @@ pub enum SendOutcome {
     Refused(ErrorCode),
     /// The sender is muted in the room until then (server clock, ms). Nothing stored.
     Muted(i64),
+    /// A report was stored (or had been: one per member per message), and the message's
+    /// open reports are now this many; no row of the sequence.
+    Reported(i64),
 }
 
 impl Store {
@@ -192,5 +209,7 @@ impl Store {
 mod changes_tests;
 #[cfg(test)]
 mod moderation_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod tests;

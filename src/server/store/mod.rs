@@ -64,7 +64,14 @@ pub struct Store {
     wal: Option<Arc<Path>>,
     /// The hosts with a `webhook_url`: their events are written to the outbox.
     webhook_hosts: Arc<[String]>,
+    /// The server's own user ([`SYSTEM_USERNAME`]), made by the migrations.
+    system_user: crate::protocol::UserId,
 }
+
+/// The username of the server's own user, the sender of the rows it writes itself (a
+/// message hidden by its reports). ':' is in no account's name, and a host user's starts
+/// with its host.
+pub const SYSTEM_USERNAME: &str = ":parlor";
 
 impl Store {
     /// Opens the database `database_url` names (creating a SQLite file when missing, in WAL
@@ -85,6 +92,10 @@ impl Store {
     pub async fn from_pool(pool: AnyPool, backend: Backend) -> Result<Store, StoreError> {
         backend.migrate(&pool).await?;
         let epoch = backup::take_backup_mark(&pool, backend).await?;
+        let system_user = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(SYSTEM_USERNAME)
+            .fetch_one(&pool)
+            .await?;
         let store = Store {
             pool,
             backend,
@@ -92,6 +103,7 @@ impl Store {
             epoch: epoch.into(),
             wal: None,
             webhook_hosts: Arc::new([]),
+            system_user,
         };
         store.backfill_search().await?;
         Ok(store)

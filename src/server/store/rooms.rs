@@ -54,10 +54,13 @@ impl From<RoomRow> for RoomSummary {
                 sender_name: r.sender_name.unwrap_or_default(),
                 sender_username: r.sender_username.unwrap_or_default(),
                 client_msg_id: r.client_msg_id.unwrap_or_default(),
-                body: r.body.unwrap_or_default(),
+                // A hidden message's body is kept for its review, and shown to nobody.
+                body: r.body.filter(|_| r.deleted != Some(3)).unwrap_or_default(),
                 created_at: r.created_at.unwrap_or_default(),
-                html: r.html.unwrap_or_default(),
-                deleted: r.deleted == Some(1),
+                html: r.html.filter(|_| r.deleted != Some(3)).unwrap_or_default(),
+                deleted: matches!(r.deleted, Some(1 | 2)),
+                removed_by_moderator: r.deleted == Some(2),
+                hidden: r.deleted == Some(3),
                 edited_at: r.edited_at,
                 version: r.version.unwrap_or_default(),
                 ..Message::default()

@@ -82,6 +82,7 @@ async fn two_nodes_write_one_room(a: Store, b: Store) {
                 SendOutcome::NotMember => panic!("{cmid}: refused as a non-member"),
                 SendOutcome::Refused(code) => panic!("{cmid}: refused: {code:?}"),
                 SendOutcome::Muted(until) => panic!("{cmid}: muted until {until}"),
+                SendOutcome::Reported(_) => panic!("{cmid}: counted as a report"),
             };
             // Both answers to a crossed retry name the same stored row.
             let id = *answered.entry(cmid.clone()).or_insert(message.id);

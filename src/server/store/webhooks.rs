@@ -24,6 +24,17 @@ pub enum Event<'a> {
         room_id: RoomId,
         user: &'a str,
     },
+    /// A member reported message `seq` (`by` and `author` are `sub`s, empty when the
+    /// person is not the host's user); `open` is the message's open reports now.
+    ReportCreated {
+        key: &'a str,
+        room_id: RoomId,
+        seq: Seq,
+        by: &'a str,
+        author: &'a str,
+        reason: &'a str,
+        open: i64,
+    },
 }
 
 /// One delivery due now.
@@ -75,6 +86,23 @@ pub(super) async fn enqueue(
         Event::MemberRemoved { key, room_id, user } => (
             "member.removed",
             serde_json::json!({ "room_key": key, "room_id": room_id, "user": user }),
+        ),
+        Event::ReportCreated {
+            key,
+            room_id,
+            seq,
+            by,
+            author,
+            reason,
+            open,
+        } => (
+            "report.created",
+            serde_json::json!({
+                "room_key": key, "room_id": room_id, "seq": seq,
+                "by": Some(*by).filter(|s| !s.is_empty()),
+                "author": Some(*author).filter(|s| !s.is_empty()),
+                "reason": reason, "open_reports": open,
+            }),
         ),
     };
     let body = serde_json::json!({ "type": kind, "created_at": now, "data": data }).to_string();

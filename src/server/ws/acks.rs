@@ -46,6 +46,8 @@ pub(super) fn ack_frame(
         }
         Ok(SendOutcome::NotMember) => (ErrorCode::NotMember, "not a member of this room"),
         Ok(SendOutcome::Refused(code)) => (code, refusal(code)),
+        // Reports come over HTTP (`report_message`), never through a socket's sends.
+        Ok(SendOutcome::Reported(_)) => (ErrorCode::BadFrame, "reports are made over HTTP"),
         Ok(SendOutcome::Muted(end)) => {
             until = Some(end);
             (ErrorCode::Muted, "muted in this room until `until`")
@@ -70,6 +72,7 @@ fn refusal(code: ErrorCode) -> &'static str {
         ErrorCode::NoSuchMessage => "no such message in this room (or it was deleted)",
         ErrorCode::NotYours => "only its sender may edit or delete a message",
         ErrorCode::EditWindowClosed => "too late to edit this message",
+        ErrorCode::ReadOnly => "only moderators may post in this read-only room",
         ErrorCode::NotAllowed => {
             "your role does not allow this action on that member (or the minutes are out of range)"
         }

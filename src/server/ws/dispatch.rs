@@ -158,6 +158,7 @@ impl Connection {
                 client_msg_id,
                 user_id,
                 action,
+                seq,
                 minutes,
                 reason,
             } => {
@@ -171,12 +172,13 @@ impl Connection {
                     act: action,
                     minutes,
                     reason: reason.trim().to_owned(),
+                    seq,
                 };
                 self.submit(sink, acks, room_id, client_msg_id, checked.map(|()| action))
                     .await
             }
             ClientFrame::Typing { room_id } => {
-                self.typing(room_id);
+                self.typing(room_id).await;
                 Ok(())
             }
             ClientFrame::Read { room_id, seq } => self.read(sink, room_id, seq).await,
@@ -188,8 +190,10 @@ impl Connection {
         }
     }
 
-    /// Passes a typing notice on to the room, at most once per [`TYPING_EVERY`] per socket.
-    fn typing(&mut self, room_id: RoomId) {
+    /// Passes a typing notice on to the room, at most once per [`TYPING_EVERY`] per socket,
+    /// and only from someone who may post there now (not muted; in a read-only room, a
+    /// moderator): the store says, once per notice passed on.
+    async fn typing(&mut self, room_id: RoomId) {
         // The hub's word, not this socket's: a member who left no longer watches.
         if !self.state.hub.is_watching(self.reg.id, room_id) {
             return;
@@ -203,6 +207,12 @@ impl Connection {
             return;
         }
         self.typed.insert(room_id, now);
+        if !matches!(
+            self.state.store.may_post(room_id, self.user.user_id).await,
+            Ok(true)
+        ) {
+            return;
+        }
         let frame = ServerFrame::Typing {
             room_id,
             user_id: self.user.user_id,

@@ -1,23 +1,37 @@
 //! Edits, deletes and reactions inside the batch write: whether each may be made (checked
 //! in the transaction, against the message as the earlier requests of the batch leave it),
-//! and making it.
+//! and making it. Also what the checks of reports and of moderators' actions on a message
+//! need to know of it.
 
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
 use super::super::backend::Col;
-use super::super::{json_param, search, Backend, StoreError};
+use super::super::{json_param, now_ms, search, Backend, StoreError};
+use super::rows::Shown;
 use super::{Action, SendRequest};
-use crate::protocol::{ErrorCode, RoomId, Seq, UserId};
+use crate::protocol::{ErrorCode, ModAction, Role, RoomId, Seq, UserId};
 use crate::server::markdown::RENDER_VERSION;
 
 /// What the checks need of a message a request names.
-struct Target {
-    sender_id: UserId,
+pub(super) struct Target {
+    pub(super) sender_id: UserId,
+    pub(super) sender_name: String,
+    /// The sender's role in the room now (a member when they left it).
+    pub(super) sender_role: Role,
     created_at: i64,
-    /// A chat message that is not deleted: the only kind a change or a reply may name.
-    live: bool,
+    /// A chat message (not an event): the only kind a change or a reply may name.
+    message: bool,
+    /// As the batch leaves it.
+    shown: Shown,
+}
+
+impl Target {
+    /// Whether the message is shown (not deleted, removed or hidden).
+    pub(super) fn live(&self) -> bool {
+        self.shown == Shown::Live
+    }
 }
 
 /// The messages a batch's changes and replies name, as the batch goes along.
@@ -40,53 +54,108 @@ impl Targets {
         pairs.sort_unstable();
         pairs.dedup();
         let keys_in = backend.tuple_rows("$1", &[Col::Int("room"), Col::Int("seq")]);
-        let rows: Vec<(RoomId, Seq, UserId, i64, String, i64)> = sqlx::query_as(&format!(
-            "SELECT m.room_id, m.seq, m.sender_id, m.created_at, m.kind, m.deleted
-             FROM messages m JOIN {keys_in} k ON m.room_id = k.room AND m.seq = k.seq"
+        type Row = (
+            RoomId,
+            Seq,
+            UserId,
+            String,
+            Option<String>,
+            i64,
+            String,
+            i64,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT m.room_id, m.seq, m.sender_id, u.display_name, mb.role, m.created_at,
+                    m.kind, m.deleted
+             FROM messages m JOIN {keys_in} k ON m.room_id = k.room AND m.seq = k.seq
+             JOIN users u ON u.id = m.sender_id
+             LEFT JOIN members mb ON mb.room_id = m.room_id AND mb.user_id = m.sender_id"
         ))
         .bind(json_param(&pairs)?)
         .fetch_all(&mut *tx)
         .await?;
         Ok(Targets(
             rows.into_iter()
-                .map(|(room, seq, sender_id, created_at, kind, deleted)| {
-                    let live = kind == "message" && deleted == 0;
-                    (
-                        (room, seq),
-                        Target {
+                .map(
+                    |(room, seq, sender_id, name, role, created_at, kind, state)| {
+                        let target = Target {
                             sender_id,
+                            sender_name: name,
+                            sender_role: role.as_deref().map_or(Role::Member, Role::parse),
                             created_at,
-                            live,
-                        },
-                    )
-                })
+                            message: kind == "message",
+                            shown: Shown::of(state),
+                        };
+                        ((room, seq), target)
+                    },
+                )
                 .collect(),
         ))
     }
 
-    /// Whether `req` may be stored at `now`; a delete that may is noted, so that a later
-    /// request of the batch finds the tombstone.
-    pub(super) fn check(&mut self, req: &SendRequest, now: i64) -> Result<(), ErrorCode> {
+    /// The message `req` names, as the batch leaves it.
+    pub(super) fn of(&self, req: &SendRequest) -> Option<&Target> {
+        self.0.get(&(req.room_id, req.action.target()?))
+    }
+
+    /// Whether `req`, from a sender of role `actor`, may be stored at `now`. A delete,
+    /// hide or restore that may is noted, so that a later request of the batch finds the
+    /// message as it leaves it.
+    pub(super) fn check(
+        &mut self,
+        req: &SendRequest,
+        now: i64,
+        actor: Role,
+    ) -> Result<(), ErrorCode> {
         let Some(seq) = req.action.target() else {
             return Ok(());
         };
         let target = self
             .0
             .get_mut(&(req.room_id, seq))
-            .filter(|t| t.live)
+            .filter(|t| t.message && matches!(t.shown, Shown::Live | Shown::Hidden))
             .ok_or(ErrorCode::NoSuchMessage)?;
         let own = target.sender_id == req.sender_id;
+        let live = target.shown == Shown::Live;
+        // A moderator acts on the messages of lower roles only, as on their senders.
+        let over = actor >= Role::Moderator && actor > target.sender_role;
         match &req.action {
-            Action::Post { .. } | Action::React { .. } | Action::Moderate { .. } => Ok(()),
-            Action::Edit { .. } | Action::Delete { .. } if !own => Err(ErrorCode::NotYours),
+            // A hidden message is not answered, edited or reacted to until it is restored.
+            Action::Post { .. } | Action::React { .. } | Action::Edit { .. } if !live => {
+                Err(ErrorCode::NoSuchMessage)
+            }
+            Action::Post { .. } | Action::React { .. } => Ok(()),
+            Action::Report { .. } if own => Err(ErrorCode::NotAllowed),
+            Action::Report { .. } => Ok(()),
+            Action::Edit { .. } if !own => Err(ErrorCode::NotYours),
             Action::Edit { window_ms, .. } if now - target.created_at > *window_ms => {
                 Err(ErrorCode::EditWindowClosed)
             }
             Action::Edit { .. } => Ok(()),
+            Action::Delete { .. } if !own && !over => Err(ErrorCode::NotYours),
             Action::Delete { .. } => {
-                target.live = false;
+                target.shown = if own { Shown::Deleted } else { Shown::Removed };
                 Ok(())
             }
+            Action::Moderate { act, .. } => match act {
+                ModAction::Hide if live && over => {
+                    target.shown = Shown::Hidden;
+                    Ok(())
+                }
+                ModAction::Restore if !live && actor >= Role::Moderator => {
+                    target.shown = Shown::Live;
+                    Ok(())
+                }
+                ModAction::Hide | ModAction::Restore => Err(ErrorCode::NotAllowed),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// The message the server hides when reports reach its threshold, noted as hidden.
+    pub(super) fn hide(&mut self, room: RoomId, seq: Seq) {
+        if let Some(t) = self.0.get_mut(&(room, seq)) {
+            t.shown = Shown::Hidden;
         }
     }
 }
@@ -102,7 +171,7 @@ pub(super) async fn apply(
     for &(_, req, event) in new {
         let room = req.room_id;
         match &req.action {
-            Action::Post { .. } | Action::Moderate { .. } => continue,
+            Action::Post { .. } | Action::Moderate { .. } | Action::Report { .. } => continue,
             Action::Edit {
                 seq,
                 body,
@@ -127,16 +196,20 @@ pub(super) async fn apply(
             }
             Action::Delete { seq } => {
                 search::unindex(tx, backend, room, *seq).await?;
-                // The body goes from the row itself: a tombstone keeps only its place.
+                // The body goes from the row itself: a tombstone keeps only its place, and
+                // whose it is (the sender's, or a moderator's).
                 sqlx::query(
-                    "UPDATE messages SET body = '', html = '', deleted = 1, version = $1
-                     WHERE room_id = $2 AND seq = $3",
+                    "UPDATE messages SET body = '', html = '', version = $1,
+                         deleted = CASE WHEN sender_id = $2 THEN 1 ELSE 2 END
+                     WHERE room_id = $3 AND seq = $4",
                 )
                 .bind(event)
+                .bind(req.sender_id)
                 .bind(room)
                 .bind(*seq)
                 .execute(&mut *tx)
                 .await?;
+                resolve_reports(tx, room, *seq).await?;
                 sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2")
                     .bind(room)
                     .bind(*seq)
@@ -175,5 +248,24 @@ pub(super) async fn apply(
             }
         }
     }
+    Ok(())
+}
+
+/// Closes the open reports of message `seq` of `room` (a moderator has decided on it, or
+/// it is gone).
+pub(super) async fn resolve_reports(
+    tx: &mut AnyConnection,
+    room: RoomId,
+    seq: Seq,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE reports SET resolved_at = $1
+         WHERE room_id = $2 AND seq = $3 AND resolved_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(room)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

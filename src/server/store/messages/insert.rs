@@ -106,7 +106,9 @@ fn row_of(req: &SendRequest, seq: Seq, created_at: i64) -> Message {
         Action::Edit { .. } => (MessageKind::Edit, String::new(), String::new()),
         Action::Delete { .. } => (MessageKind::Delete, String::new(), String::new()),
         // The body is the event, made by the batch's checks.
-        Action::Moderate { .. } => (MessageKind::Moderation, String::new(), String::new()),
+        Action::Moderate { .. } | Action::Report { .. } => {
+            (MessageKind::Moderation, String::new(), String::new())
+        }
         Action::React { emoji, on, .. } => {
             let kind = if *on {
                 MessageKind::React

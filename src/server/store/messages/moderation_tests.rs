@@ -18,7 +18,7 @@ on_both_backends!(
 
 const MINUTE_MS: i64 = 60_000;
 
-fn act(
+pub(super) fn act(
     room: RoomId,
     actor: UserId,
     id: &str,
@@ -37,11 +37,12 @@ fn act(
             act,
             minutes,
             reason: format!("{act:?}"),
+            seq: None,
         },
     }
 }
 
-fn post(room: RoomId, sender: UserId, id: &str) -> SendRequest {
+pub(super) fn post(room: RoomId, sender: UserId, id: &str) -> SendRequest {
     SendRequest {
         room_id: room,
         sender_id: sender,
@@ -52,7 +53,7 @@ fn post(room: RoomId, sender: UserId, id: &str) -> SendRequest {
     }
 }
 
-async fn one(store: &Store, req: SendRequest) -> SendOutcome {
+pub(super) async fn one(store: &Store, req: SendRequest) -> SendOutcome {
     store
         .write_batch(&[req])
         .await
@@ -62,7 +63,7 @@ async fn one(store: &Store, req: SendRequest) -> SendOutcome {
 }
 
 /// A room owned by Ann, with Bob and Cy as members.
-async fn room_of_three(store: &Store) -> (RoomId, UserId, UserId, UserId) {
+pub(super) async fn room_of_three(store: &Store) -> (RoomId, UserId, UserId, UserId) {
     let ann = test_user(store, "ann").await;
     let bob = test_user(store, "bob").await;
     let cy = test_user(store, "cy").await;

@@ -22,6 +22,29 @@ pub(super) const MESSAGE_SELECT: &str = "
     LEFT JOIN messages p ON p.room_id = m.room_id AND p.seq = m.reply_to
     LEFT JOIN users pu ON pu.id = p.sender_id";
 
+/// What `messages.deleted` holds: whether a message is shown, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shown {
+    Live = 0,
+    /// Deleted by its sender: a tombstone.
+    Deleted = 1,
+    /// Removed by a moderator: a tombstone that says so.
+    Removed = 2,
+    /// Hidden for everyone pending review; the body is kept for the review.
+    Hidden = 3,
+}
+
+impl Shown {
+    pub(super) fn of(code: i64) -> Shown {
+        match code {
+            0 => Shown::Live,
+            2 => Shown::Removed,
+            3 => Shown::Hidden,
+            _ => Shown::Deleted,
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
     id: i64,
@@ -38,7 +61,8 @@ pub(super) struct MessageRow {
     html: String,
     render_version: i64,
     edited_at: Option<i64>,
-    // 0 or 1: neither database's flags decode as `bool` through sqlx's `Any`.
+    // The state (0 shown, 1 deleted, 2 removed by a moderator, 3 hidden: [`Shown`]):
+    // neither database's flags decode as `bool` through sqlx's `Any`.
     deleted: i64,
     version: Seq,
     reply_to: Option<Seq>,
@@ -51,22 +75,31 @@ impl MessageRow {
     /// The message, and the `seq` of the message it changed when it is an event.
     fn into_message(self) -> (Message, Option<Seq>) {
         let kind = MessageKind::parse(&self.kind).unwrap_or_default();
-        let deleted = self.deleted == 1;
+        let shown = Shown::of(self.deleted);
+        let deleted = matches!(shown, Shown::Deleted | Shown::Removed);
+        let hidden = shown == Shown::Hidden;
         // A body rendered by an older renderer is rendered again (not stored: the next
         // edit stores it).
-        let html =
-            if kind == MessageKind::Message && !deleted && self.render_version != RENDER_VERSION {
-                render(&self.body)
-            } else {
-                self.html
-            };
+        let (body, html) = if hidden {
+            // Kept for the review (`Store::reports`), sent to nobody.
+            (String::new(), String::new())
+        } else if kind == MessageKind::Message && !deleted && self.render_version != RENDER_VERSION
+        {
+            let html = render(&self.body);
+            (self.body, html)
+        } else {
+            (self.body, self.html)
+        };
         let reply = self.reply_to.map(|seq| {
-            let deleted = self.reply_deleted == Some(1) || self.reply_body.is_none();
+            let gone = self.reply_deleted != Some(0) || self.reply_body.is_none();
             Quote {
                 seq,
                 sender_name: self.reply_name.unwrap_or_default(),
-                excerpt: self.reply_body.as_deref().map(excerpt).unwrap_or_default(),
-                deleted,
+                excerpt: match (&self.reply_body, gone) {
+                    (Some(body), false) => excerpt(body),
+                    _ => String::new(),
+                },
+                deleted: gone,
             }
         });
         let message = Message {
@@ -77,13 +110,15 @@ impl MessageRow {
             sender_name: self.sender_name,
             sender_username: self.sender_username,
             client_msg_id: self.client_msg_id,
-            body: self.body,
+            body,
             created_at: self.created_at,
             kind,
             version: self.version.max(self.seq),
             html,
             edited_at: self.edited_at,
             deleted,
+            removed_by_moderator: shown == Shown::Removed,
+            hidden,
             reactions: Vec::new(),
             reply,
             target: None,

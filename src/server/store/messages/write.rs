@@ -9,7 +9,8 @@ use super::super::backend::Col;
 use super::super::{json_param, now_ms, search, Backend, Store, StoreError};
 use super::changes::{self, Targets};
 use super::insert::insert;
-use super::moderation::{self, Roles};
+use super::moderation::{self, Membership, Roles};
+use super::reports::{Counted, Reports};
 use super::rows::{self, MessageRow, MESSAGE_SELECT};
 use super::{Action, SendOutcome, SendRequest};
 use crate::protocol::{ErrorCode, Message, ModEvent, RoomId, Seq, UserId};
@@ -25,6 +26,8 @@ enum Plan {
     Refused(ErrorCode),
     /// The sender is muted until then.
     Muted(i64),
+    /// A report, counted; the message's open reports.
+    Reported(i64),
     /// New: the k-th new row of its room in this batch (from 1).
     New(Seq),
 }
@@ -62,13 +65,17 @@ impl Store {
         // batch's later requests too.
         let mut members: HashSet<(RoomId, UserId)> = standings
             .iter()
-            .map(|&(room, user, _, _)| (room, user))
+            .map(|&(room, user, ..)| (room, user))
             .collect();
         let mut roles = Roles::load(&mut tx, self.backend, batch, standings).await?;
         let mut targets = Targets::load(&mut tx, self.backend, batch).await?;
+        let mut reports = Reports::load(&mut tx, self.backend, batch).await?;
         let now = now_ms();
         // The events of the batch's moderation requests, by batch index.
         let mut events: HashMap<usize, ModEvent> = HashMap::new();
+        // The rows the server writes as its own user (a message hidden by its reports), in
+        // the place of the report that caused them, by batch index.
+        let mut own_rows: HashMap<usize, SendRequest> = HashMap::new();
         let mut first_copy: HashMap<(UserId, &str), usize> = HashMap::new();
         let mut new_in_room: BTreeMap<RoomId, Seq> = BTreeMap::new();
         let plans: Vec<Plan> = batch
@@ -80,34 +87,57 @@ impl Store {
                     Plan::Earlier(Box::new(m.clone()))
                 } else if let Some(&first) = first_copy.get(&key) {
                     Plan::SameAs(first)
-                } else if !members.contains(&(req.room_id, req.sender_id)) {
+                } else if !members.contains(&(req.room_id, req.sender_id))
+                    && !roles.acts_for_site(req)
+                {
                     Plan::NotMember
                 } else if let Some(until) = roles.muted(req, now) {
                     Plan::Muted(until)
-                } else if let Err(code) = targets.check(req, now) {
+                } else if roles.read_only_refuses(req) {
+                    Plan::Refused(ErrorCode::ReadOnly)
+                } else if let Err(code) =
+                    targets.check(req, now, roles.role(req.room_id, req.sender_id))
+                {
                     Plan::Refused(code)
-                } else if let Some(event) = match &req.action {
-                    Action::Moderate { .. } => Some(roles.check(req, now)),
-                    _ => None,
-                } {
-                    match event {
-                        Ok(event) => {
-                            if event.action.removes() {
-                                members.remove(&(req.room_id, event.user_id));
-                            }
-                            events.insert(i, event);
-                            first_copy.insert(key, i);
-                            let n = new_in_room.entry(req.room_id).or_default();
-                            *n += 1;
-                            Plan::New(*n)
-                        }
-                        Err(code) => Plan::Refused(code),
-                    }
                 } else {
-                    first_copy.insert(key, i);
-                    let n = new_in_room.entry(req.room_id).or_default();
-                    *n += 1;
-                    Plan::New(*n)
+                    let next = |new_in_room: &mut BTreeMap<RoomId, Seq>| {
+                        let n = new_in_room.entry(req.room_id).or_default();
+                        *n += 1;
+                        Plan::New(*n)
+                    };
+                    match &req.action {
+                        Action::Moderate { .. } => match roles.check(req, now, targets.of(req)) {
+                            Ok(event) => {
+                                if event.action.removes() {
+                                    members.remove(&(req.room_id, event.user_id));
+                                }
+                                events.insert(i, event);
+                                first_copy.insert(key, i);
+                                next(&mut new_in_room)
+                            }
+                            Err(code) => Plan::Refused(code),
+                        },
+                        Action::Report { seq, .. } => {
+                            let message = targets.of(req);
+                            let shown = message.is_some_and(|t| t.live());
+                            let author = message.map(|t| (t.sender_id, t.sender_name.clone()));
+                            match (reports.count(i, req, shown), author) {
+                                (Counted::Hides, Some((author, name))) => {
+                                    targets.hide(req.room_id, *seq);
+                                    let (row, event) = self.hide_row(req, *seq, author, name);
+                                    events.insert(i, event);
+                                    own_rows.insert(i, row);
+                                    next(&mut new_in_room)
+                                }
+                                (Counted::Open(n), _) => Plan::Reported(n),
+                                (Counted::Hides, None) => Plan::Refused(ErrorCode::NoSuchMessage),
+                            }
+                        }
+                        _ => {
+                            first_copy.insert(key, i);
+                            next(&mut new_in_room)
+                        }
+                    }
                 }
             })
             .collect();
@@ -126,7 +156,11 @@ impl Store {
             .zip(batch)
             .enumerate()
             .filter_map(|(i, (plan, req))| match plan {
-                Plan::New(k) => Some((i, req, base.get(&req.room_id).copied()? + k)),
+                Plan::New(k) => Some((
+                    i,
+                    own_rows.get(&i).unwrap_or(req),
+                    base.get(&req.room_id).copied()? + k,
+                )),
                 _ => None,
             })
             .collect();
@@ -148,9 +182,21 @@ impl Store {
         changes::apply(&mut tx, self.backend, &new, now).await?;
         for &(i, req, seq) in &new {
             if let Some(event) = events.get(&i) {
-                moderation::apply(&mut tx, req.room_id, seq, req.sender_id, event, now).await?;
+                moderation::apply(
+                    &mut tx,
+                    self.backend,
+                    req.room_id,
+                    seq,
+                    req.sender_id,
+                    event,
+                    now,
+                )
+                .await?;
             }
         }
+        reports
+            .store(&mut tx, self.backend, &self.webhook_hosts, now)
+            .await?;
         read_back(&mut tx, self.backend, &new, &mut stored).await?;
         let outcomes = plans
             .into_iter()
@@ -164,6 +210,7 @@ impl Store {
                 Plan::NotMember => Ok(SendOutcome::NotMember),
                 Plan::Refused(code) => Ok(SendOutcome::Refused(code)),
                 Plan::Muted(until) => Ok(SendOutcome::Muted(until)),
+                Plan::Reported(open) => Ok(SendOutcome::Reported(open)),
                 Plan::New(_) => stored
                     .get(&i)
                     .map(|m| SendOutcome::Stored(m.clone()))
@@ -239,17 +286,20 @@ async fn earlier_copies(
 }
 
 /// The (room, sender) pairs of the batch whose sender may post there (a member, and in a
-/// direct room not blocked by the other person), with the member's role and mute.
+/// direct room not blocked by the other person), with the member's role and mute and
+/// whether the room is read-only.
 async fn memberships(
     tx: &mut AnyConnection,
     backend: Backend,
     batch: &[SendRequest],
-) -> Result<Vec<(RoomId, UserId, String, i64)>, StoreError> {
+) -> Result<Vec<Membership>, StoreError> {
     let pairs = json_pairs(batch.iter().map(|r| (r.room_id, r.sender_id)))?;
     let pairs_in = backend.tuple_rows("$1", &[Col::Int("room"), Col::Int("sender")]);
-    let rows: Vec<(RoomId, UserId, String, i64)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT mb.room_id, mb.user_id, mb.role, mb.muted_until FROM {pairs_in} k
+    let rows: Vec<Membership> = sqlx::query_as(&format!(
+        "SELECT DISTINCT mb.room_id, mb.user_id, mb.role, mb.muted_until, ro.read_only
+         FROM {pairs_in} k
          JOIN members mb ON mb.room_id = k.room AND mb.user_id = k.sender
+         JOIN rooms ro ON ro.id = mb.room_id
          WHERE NOT EXISTS (
              SELECT 1 FROM members other
              JOIN blocks b ON b.blocker_id = other.user_id AND b.blocked_id = mb.user_id
