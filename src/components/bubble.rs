@@ -4,11 +4,13 @@
 //! from its Markdown and cleaned (`server::markdown`), with `@mentions` and direction
 //! controls already marked; a message still sending is plain text, marked here the same
 //! way (`text::bidi`). Around the body: the quote of the message it answers, "edited",
-//! the reactions and the actions (`message_parts`); a deleted message is a tombstone.
+//! the reactions and the actions (`message_parts`); a deleted message is a tombstone (one
+//! that says so when a moderator removed it), a hidden one a placeholder with the
+//! moderators' review.
 
 use leptos::prelude::*;
 
-use super::message_parts::{MessageActions, QuoteLine, ReactionBar};
+use super::message_parts::{MessageActions, QuoteLine, ReactionBar, ReviewActions};
 use super::{Avatar, RoomUi};
 use crate::client::Hydrated;
 use crate::client::{time, Chat, FailReason, Pending, PendingState};
@@ -65,6 +67,7 @@ pub fn Bubble(
             title=move || continued.get().then(clock)
             class:highlight=move || ui.highlight.get() == Some(seq)
             class:deleted=message.deleted
+            class:hidden-message=message.hidden
         >
             {header}
             {message.reply.clone().map(|quote| view! { <QuoteLine quote /> })}
@@ -77,7 +80,8 @@ pub fn Bubble(
                     </div>
                 }
             })}
-            {(!message.deleted).then(|| {
+            {message.hidden.then(|| view! { <ReviewActions seq /> })}
+            {(!message.deleted && !message.hidden).then(|| {
                 let mine_reactions = message
                     .reactions
                     .iter()
@@ -99,8 +103,25 @@ pub fn Bubble(
 fn content(message: &Message) -> impl IntoView {
     let i18n = use_i18n();
     if message.deleted {
+        let removed = message.removed_by_moderator;
+        let text = move || {
+            let t = i18n.t();
+            if removed {
+                t.moderation.removed_by_moderator
+            } else {
+                t.message_deleted
+            }
+        };
         return view! {
-            <p class="body tombstone" data-testid="tombstone">{move || i18n.t().message_deleted}</p>
+            <p class="body tombstone" data-testid="tombstone" class:removed=removed>{text}</p>
+        }
+        .into_any();
+    }
+    if message.hidden {
+        return view! {
+            <p class="body tombstone" data-testid="hidden-message">
+                {move || i18n.t().moderation.hidden_pending_review}
+            </p>
         }
         .into_any();
     }

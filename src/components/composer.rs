@@ -8,7 +8,7 @@
 //! still there to copy.
 //!
 //! A muted member's box is closed, with the reason and the time left above it
-//! (`MutedNote`), until the mute ends.
+//! (`MutedNote`), until the mute ends; so is a member's in a read-only room, with a note.
 //!
 //! Near the body limit (`max_body_chars`, counted in characters as the server counts) a
 //! counter shows what is left; past it, sending is refused with a message. A paste that
@@ -201,9 +201,21 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
         }
     };
     let muted = feed.muted.clone();
+    let standing = feed.standing.clone();
+    // Muted, or a member of a read-only room: the box is closed.
     let is_muted = {
         let muted = muted.clone();
-        move || muted.with(Option::is_some)
+        let standing = standing.clone();
+        move || muted.with(Option::is_some) || !standing.may_post()
+    };
+    let read_only_note = move || {
+        (!standing.may_post()).then(|| {
+            view! {
+                <p class="read-only-note" data-testid="read-only-note">
+                    {move || i18n.t().moderation.read_only_note}
+                </p>
+            }
+        })
     };
     let refused = feed.refused.clone();
     let paste_note = move || {
@@ -234,6 +246,7 @@ pub fn Composer(room: RoomId, focus: bool) -> impl IntoView {
                 {paste_note}
             </p>
             <MutedNote muted />
+            {read_only_note}
             {move || {
                 let t = i18n.t();
                 let about = if ui.editing.get().is_some() {

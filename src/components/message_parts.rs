@@ -1,13 +1,26 @@
 //! The parts of a bubble around its body: the quote of the message a reply answers, the
-//! reactions, and the actions (reply, react, edit, delete). Each action asks the server;
-//! what it changes comes back as an event of the room's sequence, for every tab at once.
+//! reactions, and the actions (reply, react, edit, delete; report; a moderator's hide,
+//! remove and restore). Each action asks the server; what it changes comes back as an
+//! event of the room's sequence, for every tab at once.
 
 use leptos::prelude::*;
 
-use super::RoomUi;
+use super::{FormError, RoomUi};
+use crate::api::ReportMessage;
 use crate::client::{Change, Chat};
 use crate::i18n::{fill, use_i18n};
-use crate::protocol::{excerpt, Quote, Reaction, Seq, REACTIONS};
+use crate::protocol::{excerpt, ModAction, Quote, Reaction, Seq, REACTIONS};
+
+/// A moderator's action on message `seq` (`hide`, `restore`).
+fn on_message(seq: Seq, action: ModAction) -> Change {
+    Change::Moderate {
+        user_id: 0,
+        action,
+        minutes: None,
+        reason: String::new(),
+        seq: Some(seq),
+    }
+}
 
 /// A reply's quote of its parent: who wrote it and how it began, as the parent is now when
 /// it is loaded (edited or deleted since), else as the server quoted it. A click brings the
@@ -165,6 +178,7 @@ pub fn MessageActions(seq: Seq, own: bool, mine_reactions: Vec<String>) -> impl 
             </button>
         }
     });
+    let others = (!own).then(|| view! { <OthersActions seq /> });
     view! {
         <div class="actions" class:open=move || open.get()>
             <button
@@ -194,7 +208,115 @@ pub fn MessageActions(seq: Seq, own: bool, mine_reactions: Vec<String>) -> impl 
                     {move || i18n.t().reply}
                 </button>
                 {own_actions}
+                {others}
             </div>
         </div>
+    }
+}
+
+/// On someone else's message: report it (with an optional reason); a moderator also hides
+/// it pending review, or removes it.
+#[component]
+fn OthersActions(seq: Seq) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
+    let ui = expect_context::<RoomUi>();
+    let standing = chat.feed(ui.room).standing;
+    let moderates = move || standing.moderates();
+    let report = ServerAction::<ReportMessage>::new();
+    let reporting = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let confirming = RwSignal::new(false);
+    let t = move || i18n.t().moderation;
+    let sent = move || matches!(report.value().get(), Some(Ok(_)));
+    view! {
+        <button
+            class="act"
+            data-action="report"
+            aria-expanded=move || if reporting.get() { "true" } else { "false" }
+            on:click=move |_| reporting.update(|r| *r = !*r)
+        >
+            {move || t().report}
+        </button>
+        <Show when=moderates.clone()>
+            <button
+                class="act"
+                data-action="hide"
+                on:click=move |_| { chat.change(ui.room, on_message(seq, ModAction::Hide)); }
+            >
+                {move || t().hide}
+            </button>
+            <button
+                class="act danger"
+                data-action="remove"
+                class:confirm=move || confirming.get()
+                on:click=move |_| {
+                    if confirming.get_untracked() {
+                        chat.change(ui.room, Change::Delete { seq });
+                        confirming.set(false);
+                    } else {
+                        confirming.set(true);
+                    }
+                }
+            >
+                {move || if confirming.get() { i18n.t().confirm_delete } else { t().remove }}
+            </button>
+        </Show>
+        <Show when=move || reporting.get() && !sent()>
+            <form
+                class="report-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    report.dispatch(ReportMessage {
+                        room_id: ui.room,
+                        seq,
+                        reason: reason.get_untracked(),
+                    });
+                }
+            >
+                <input
+                    data-testid="report-reason"
+                    maxlength="500"
+                    placeholder=move || t().report_reason
+                    aria-label=move || t().report_reason
+                    bind:value=reason
+                />
+                <button type="submit" data-action="send-report">{move || t().send_report}</button>
+            </form>
+        </Show>
+        <Show when=sent>
+            <span class="note" role="status" data-testid="reported">{move || t().reported}</span>
+        </Show>
+        <FormError result=report.value() />
+    }
+}
+
+/// On a message hidden pending review: a moderator restores it or removes it.
+#[component]
+pub fn ReviewActions(seq: Seq) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let i18n = use_i18n();
+    let ui = expect_context::<RoomUi>();
+    let standing = chat.feed(ui.room).standing;
+    let t = move || i18n.t().moderation;
+    view! {
+        <Show when=move || standing.moderates()>
+            <div class="review" data-testid="review">
+                <button
+                    class="link"
+                    data-action="restore"
+                    on:click=move |_| { chat.change(ui.room, on_message(seq, ModAction::Restore)); }
+                >
+                    {move || t().restore}
+                </button>
+                <button
+                    class="link danger"
+                    data-action="remove"
+                    on:click=move |_| { chat.change(ui.room, Change::Delete { seq }); }
+                >
+                    {move || t().remove}
+                </button>
+            </div>
+        </Show>
     }
 }

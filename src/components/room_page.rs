@@ -1,11 +1,14 @@
 //! `/rooms/:id`: on a desktop the room list beside the room; the room's header with who is
-//! here, its log, who is typing, and the composer. Going to another room from the list
+//! here (and for its moderators, the moderation panel), its log, who is typing, and the
+//! composer. Going to another room from the list
 //! changes the route's parameter only: the list stays, and the room is swapped in place.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{Avatar, Composer, MessageList, RoomActions, RoomList, RoomUi, TypingLine};
+use super::{
+    Avatar, Composer, MessageList, ModerationPanel, RoomActions, RoomList, RoomUi, TypingLine,
+};
 use crate::api::{load_room, ApiError};
 use crate::client::Chat;
 use crate::i18n::{fill, use_i18n};
@@ -80,11 +83,14 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     let summary = page.room.clone();
     let resumed = feed.clone();
     let muted = page.muted.clone();
+    let (role, read_only) = (page.role, page.read_only);
     Effect::new(move |_| {
         let feed = &resumed;
         if muted.is_some() {
             feed.muted.set(muted.clone());
         }
+        feed.standing.role.set(role);
+        feed.standing.read_only.set(read_only);
         feed.advance_read(summary.last_read_seq);
         feed.note_unread(summary.last_seq, summary.last_read_seq, summary.unread);
         chat.watch(room, summary.last_seq);
@@ -108,6 +114,13 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
     // A display name need not be unique: a direct room also names the person's username.
     let handle = page.room.peer_username.clone().map(|u| format!("@{u}"));
     let actions = page.room.clone();
+    let standing = feed.standing.clone();
+    let reports_at_load = page.open_reports;
+    let moderation = move || {
+        standing
+            .moderates()
+            .then(|| view! { <ModerationPanel room reports_at_load /> })
+    };
     view! {
         <section class="room" data-room-id=room>
             <header class="room-header">
@@ -139,6 +152,7 @@ pub(super) fn Room(page: Page, #[prop(optional)] embedded: bool) -> impl IntoVie
                     </div>
                 </details>
                 {(!embedded).then(|| view! { <RoomActions room=actions /> })}
+                {moderation}
             </header>
             <MessageList feed=feed.clone() me=page.me.user_id direct />
             <TypingLine feed />

@@ -93,5 +93,6 @@ pub(super) static EN: Texts = Texts {
     editing: "Editing your message (Escape cancels)",
     cancel: "Cancel",
     quote_deleted: "Message deleted",
+    moderation: &super::moderation::EN,
     show_original: "Show the message this answers",
 };

@@ -94,5 +94,6 @@ pub(super) static KO: Texts = Texts {
     editing: "메시지 수정 중 (Esc로 취소)",
     cancel: "취소",
     quote_deleted: "삭제된 메시지입니다",
+    moderation: &super::moderation::KO,
     show_original: "답장한 원래 메시지 보기",
 };

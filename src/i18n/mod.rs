@@ -13,8 +13,10 @@ use crate::protocol::ErrorCode;
 
 mod en;
 mod ko;
+mod moderation;
 use en::EN;
 use ko::KO;
+pub use moderation::ModTexts;
 
 /// A language of the interface.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +234,8 @@ pub struct Texts {
     pub muted_for: &'static str,
     /// The same with the moderator's `{reason}`.
     pub muted_because: &'static str,
+    /// Moderation's strings.
+    pub moderation: &'static ModTexts,
     pub message_label: &'static str,
     pub send: &'static str,
     pub sending: &'static str,

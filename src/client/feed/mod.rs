@@ -12,7 +12,9 @@ use super::window::Position;
 use crate::protocol::{excerpt, Ack, ErrorCode, Message, PresenceUser, Quote, RoomId, Seq, UserId};
 
 mod changes;
+mod standing;
 pub use changes::{Change, PendingChange};
+pub use standing::Standing;
 
 /// Sends of one message without an answer before it is shown as failed.
 pub const MAX_TRIES: u32 = 5;
@@ -71,6 +73,8 @@ pub struct Feed {
     /// The user's mute in this room, as the server said it (the page, a `moderation` row,
     /// a `muted` refusal); the composer shows it until it ends.
     pub muted: ArcRwSignal<Option<crate::model::Mute>>,
+    /// The user's role, and whether the room is read-only.
+    pub standing: Standing,
     /// Where the reader left the log, if not at the bottom.
     pub position: Arc<Mutex<Option<Position>>>,
     /// The highest `seq` known from elsewhere (the room list) when no message is held.
@@ -113,6 +117,7 @@ impl Feed {
             peer_read_seq: ArcRwSignal::new(None),
             typing: ArcRwSignal::new(Vec::new()),
             muted: ArcRwSignal::new(None),
+            standing: Standing::default(),
             position: Arc::new(Mutex::new(None)),
             floor: ArcRwSignal::new(0),
             tail: ArcRwSignal::new(0),

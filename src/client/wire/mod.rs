@@ -159,8 +159,11 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
         ServerFrame::Message(m) => {
             let feed = chat.feed(m.room_id);
             if m.kind == MessageKind::Moderation {
-                let event = ModEvent::parse(&m.body).filter(|e| mine(e.user_id));
-                match event {
+                let event = ModEvent::parse(&m.body);
+                if let Some(e) = &event {
+                    feed.standing.apply(e, me.as_ref().map(|me| me.user_id));
+                }
+                match event.filter(|e| mine(e.user_id)) {
                     Some(e) if e.action == ModAction::Mute => feed.muted.set(Some(Mute {
                         until: e.until.unwrap_or_default(),
                         reason: e.reason,
@@ -171,6 +174,10 @@ pub fn apply(chat: Chat, frame: ServerFrame, now_ms: f64) -> Vec<Effect> {
             }
             if m.is_message() {
                 feed.expire_typing(now_ms, Some(m.sender_id));
+            }
+            if m.kind == MessageKind::Delete {
+                // A removed message leaves the moderators' inbox.
+                feed.standing.reviews.update(|n| *n += 1);
             }
             let mention = m.is_message()
                 && me
