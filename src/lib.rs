@@ -36,8 +36,11 @@
 //!
 //! A moderator's action (`moderate` frame: kick, ban, mute, promote…) is a row of the same
 //! sequence, allowed by the roles as the writer's transaction reads them
-//! (`server::store::messages::moderation`), logged in `moderation_log`; a mute is checked
-//! with the membership of every send (`docs/moderation.md`).
+//! (`server::store::messages::moderation`), logged in `moderation_log`; a mute and a
+//! read-only room are checked with the membership of every send, and the host's site acts
+//! above the owner. A report is counted by the writer too (`messages::reports`); the one at
+//! `report_threshold` hides the message by a row from the server's own user
+//! (`docs/moderation.md`).
 
 pub mod api;
 pub mod app;

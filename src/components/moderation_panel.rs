@@ -13,14 +13,24 @@ use crate::model::MemberEntry;
 use crate::protocol::{ModAction, Role, RoomId, UserId};
 
 /// A moderator's action on member `user_id` (or on the room, with 0).
-fn action(user_id: UserId, action: ModAction, minutes: Option<u32>) -> Change {
+fn action(user_id: UserId, action: ModAction, minutes: Option<u32>, reason: String) -> Change {
     Change::Moderate {
         user_id,
         action,
         minutes,
-        reason: String::new(),
+        reason,
         seq: None,
     }
+}
+
+/// The lengths a mute or a ban may be given from the panel, in minutes.
+const LENGTHS: [(u32, &str); 4] = [(1, "1 min"), (10, "10 min"), (60, "1 h"), (1440, "1 d")];
+
+/// What the panel's actions on members take: the reason typed, and the length chosen.
+#[derive(Clone, Copy)]
+struct Terms {
+    reason: RwSignal<String>,
+    minutes: RwSignal<u32>,
 }
 
 /// The panel, for the room's moderators and owner (and the site's); `reports`: the count
@@ -76,8 +86,16 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
         } else {
             ModAction::ReadOnly
         };
-        chat.change(room, action(0, next, None));
+        chat.change(room, action(0, next, None, String::new()));
     };
+    let terms = Terms {
+        reason: RwSignal::new(String::new()),
+        minutes: RwSignal::new(10),
+    };
+    let lengths = LENGTHS
+        .iter()
+        .map(|&(m, label)| view! { <option value=m selected=m == 10>{label}</option> })
+        .collect_view();
     let read_only = standing.read_only.clone();
     let inbox_view = move || {
         let list = inbox.get().flatten().unwrap_or_default();
@@ -128,7 +146,7 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
             .flatten()
             .unwrap_or_default()
             .into_iter()
-            .map(|m| view! { <MemberLine room member=m mine /> })
+            .map(|m| view! { <MemberLine room member=m mine terms /> })
             .collect_view()
     };
     let log_view = move || {
@@ -170,6 +188,26 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
                 <h2>{move || fill(t().reports_count, &[("n", &count().to_string())])}</h2>
                 <ul class="inbox">{inbox_view}</ul>
                 <h2>{move || t().members}</h2>
+                <div class="terms">
+                    <input
+                        data-testid="moderation-reason"
+                        maxlength="500"
+                        placeholder=move || t().reason
+                        aria-label=move || t().reason
+                        bind:value=terms.reason
+                    />
+                    <select
+                        data-testid="moderation-length"
+                        aria-label=move || t().length
+                        on:change=move |ev| {
+                            if let Ok(m) = event_target_value(&ev).parse() {
+                                terms.minutes.set(m);
+                            }
+                        }
+                    >
+                        {lengths}
+                    </select>
+                </div>
                 <ul class="members" data-testid="members">{members_view}</ul>
                 <h2>{move || t().log}</h2>
                 <ol class="log" data-testid="log">{log_view}</ol>
@@ -178,9 +216,10 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
     }
 }
 
-/// One member, their role, and the actions `mine` (the viewer's role) allows on them.
+/// One member, their role, and the actions `mine` (the viewer's role) allows on them, with
+/// the panel's reason and length.
 #[component]
-fn MemberLine(room: RoomId, member: MemberEntry, mine: Role) -> impl IntoView {
+fn MemberLine(room: RoomId, member: MemberEntry, mine: Role, terms: Terms) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let i18n = use_i18n();
     let t = move || i18n.t().moderation;
@@ -190,9 +229,15 @@ fn MemberLine(room: RoomId, member: MemberEntry, mine: Role) -> impl IntoView {
     let owns = mine >= Role::Owner && me != Some(id);
     let button = move |label: fn(&'static crate::i18n::ModTexts) -> &'static str,
                        name: &'static str,
-                       change: Change| {
+                       act: ModAction| {
+        let click = move |_| {
+            let minutes = matches!(act, ModAction::Mute | ModAction::Ban)
+                .then(|| terms.minutes.get_untracked());
+            let reason = terms.reason.get_untracked().trim().to_owned();
+            chat.change(room, action(id, act, minutes, reason));
+        };
         view! {
-            <button class="link" data-action=name on:click=move |_| { chat.change(room, change.clone()); }>
+            <button class="link" data-action=name on:click=click>
                 {move || label(t())}
             </button>
         }
@@ -207,20 +252,20 @@ fn MemberLine(room: RoomId, member: MemberEntry, mine: Role) -> impl IntoView {
             {over.then(|| {
                 view! {
                     {if muted {
-                        button(|t| t.unmute, "unmute", action(id, ModAction::Unmute, None)).into_any()
+                        button(|t| t.unmute, "unmute", ModAction::Unmute).into_any()
                     } else {
-                        button(|t| t.mute_ten, "mute", action(id, ModAction::Mute, Some(10))).into_any()
+                        button(|t| t.mute, "mute", ModAction::Mute).into_any()
                     }}
-                    {button(|t| t.kick, "kick", action(id, ModAction::Kick, None))}
-                    {button(|t| t.ban, "ban", action(id, ModAction::Ban, None))}
+                    {button(|t| t.kick, "kick", ModAction::Kick)}
+                    {button(|t| t.ban, "ban", ModAction::Ban)}
                 }
             })}
             {(owns && theirs == Role::Member)
-                .then(|| button(|t| t.promote, "promote", action(id, ModAction::Promote, None)))}
+                .then(|| button(|t| t.promote, "promote", ModAction::Promote))}
             {(owns && theirs == Role::Moderator)
-                .then(|| button(|t| t.demote, "demote", action(id, ModAction::Demote, None)))}
+                .then(|| button(|t| t.demote, "demote", ModAction::Demote))}
             {(owns && theirs < Role::Owner)
-                .then(|| button(|t| t.make_owner, "transfer", action(id, ModAction::Transfer, None)))}
+                .then(|| button(|t| t.make_owner, "transfer", ModAction::Transfer))}
         </li>
     }
 }

@@ -121,8 +121,13 @@ fn RoomRow(room: RoomSummary) -> impl IntoView {
             .and_then(|m| m.with(|m| m.last().cloned()))
             .or_else(|| fallback.clone())
             .map(|m| {
-                let text = if m.deleted {
-                    i18n.t().message_deleted
+                let t = i18n.t();
+                let text = if m.removed_by_moderator {
+                    t.moderation.removed_by_moderator
+                } else if m.deleted {
+                    t.message_deleted
+                } else if m.hidden {
+                    t.moderation.hidden_pending_review
                 } else {
                     m.body.as_str()
                 };

@@ -36,6 +36,11 @@ struct ApiMessage {
     edited_at: Option<i64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deleted: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    removed_by_moderator: bool,
+    /// Hidden pending review: the body is empty.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    hidden: bool,
     /// The `seq` of the message a reply answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<Seq>,
@@ -56,6 +61,8 @@ impl ApiMessage {
             target_seq: m.target.as_ref().map(|t| t.seq),
             edited_at: m.edited_at,
             deleted: m.deleted,
+            removed_by_moderator: m.removed_by_moderator,
+            hidden: m.hidden,
             reply_to: m.reply.as_ref().map(|q| q.seq),
         }
     }
