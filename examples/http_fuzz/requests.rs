@@ -19,10 +19,16 @@ pub const ENDPOINTS: &[(&str, &[&str])] = &[
     ("older_messages", &["room_id", "before_seq"]),
     ("search_messages", &["query", "page"]),
     ("embed_open", &["token", "key"]),
+    ("my_role", &["room_id"]),
+    ("moderation_log", &["room_id"]),
+    ("room_members", &["room_id"]),
+    ("reports", &["room_id"]),
+    ("report_message", &["room_id", "seq", "reason"]),
 ];
 
 /// Every field name any server function reads (`|`-separated), to send to the wrong function.
-pub const FIELDS: &str = "username|display_name|password|name|public|room_id|before_seq|query|page";
+pub const FIELDS: &str =
+    "username|display_name|password|name|public|room_id|before_seq|query|page|seq|reason";
 
 /// Numbers in and out of range and in other notations, separated by `|`.
 pub const NUMBERS: &str = "-1|0|9223372036854775807|9223372036854775808|-9223372036854775809|\
