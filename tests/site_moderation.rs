@@ -1,6 +1,7 @@
 //! The host's site moderating its rooms, over real HTTP and sockets (docs/moderation.md):
 //! the API makes the asker the owner and acts above them; a moderator of the room cannot
-//! act on the owner; a site moderator named by the token's `moderator` claim can.
+//! act on the owner; a site moderator named by the token's `moderator` claim, or by the
+//! API, can.
 
 mod support;
 
@@ -136,8 +137,11 @@ async fn a_moderator_cannot_act_on_the_owner_while_the_site_can() {
         moderate(&mut m, room_id, asker_id, ModAction::Demote).await,
         ServerFrame::Ack(_)
     ));
-    // Signed in again without the claim, they are a plain member.
-    let mut plain = embed(&server, &claims("mod", "Mod"), room_id).await;
+    // Signed in again with `moderator: false`, they are a plain member (without the claim,
+    // nothing would change).
+    let mut revoked = claims("mod", "Mod");
+    revoked["moderator"] = json!(false);
+    let mut plain = embed(&server, &revoked, room_id).await;
     match moderate(&mut plain, room_id, helper_id, ModAction::Kick).await {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotAllowed),
         other => panic!("{other:?}"),

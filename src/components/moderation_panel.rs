@@ -23,6 +23,36 @@ fn action(user_id: UserId, action: ModAction, minutes: Option<u32>, reason: Stri
     }
 }
 
+/// What `load` answers, read in the browser (never during server rendering, and outside
+/// any `Suspense`: a resource read under the room's would put the whole room back to its
+/// fallback on each read) each time `when` runs and says yes. An answer that comes after
+/// a later read's is dropped.
+fn read_when<T, F, W>(when: W, load: impl Fn() -> F + 'static) -> RwSignal<Option<T>>
+where
+    T: Send + Sync + 'static,
+    F: std::future::Future<Output = Result<T, crate::api::ApiError>> + 'static,
+    W: Fn() -> bool + 'static,
+{
+    let value = RwSignal::new(None);
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        if !when() {
+            return;
+        }
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        let answer = load();
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = answer.await {
+                if asked.try_get_value() == Some(this) {
+                    value.try_set(Some(v));
+                }
+            }
+        });
+    });
+    value
+}
+
 /// The lengths a mute or a ban may be given from the panel, in minutes.
 const LENGTHS: [(u32, &str); 4] = [(1, "1 min"), (10, "10 min"), (60, "1 h"), (1440, "1 d")];
 
@@ -42,43 +72,33 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
     let standing = chat.feed(room).standing;
     let t = move || i18n.t().moderation;
     let open = RwSignal::new(false);
-    let changed = standing.reviews.clone();
     // Read in the browser only, again after each moderation row (the count is shown
     // closed too); the lists only while open.
-    let inbox = LocalResource::new(move || {
-        changed.track();
-        async move { reports(room).await.ok() }
-    });
     let changed = standing.reviews.clone();
-    let members = LocalResource::new(move || {
-        changed.track();
-        let open = open.get();
-        async move {
-            if open {
-                room_members(room).await.ok()
-            } else {
-                None
-            }
-        }
-    });
+    let inbox = read_when(
+        move || {
+            changed.track();
+            true
+        },
+        move || reports(room),
+    );
     let changed = standing.reviews.clone();
-    let log = LocalResource::new(move || {
-        changed.track();
-        let open = open.get();
-        async move {
-            if open {
-                moderation_log(room).await.ok()
-            } else {
-                None
-            }
-        }
-    });
-    let count = move || {
-        inbox
-            .get()
-            .flatten()
-            .map_or(reports_at_load, |r| r.len() as i64)
-    };
+    let members = read_when(
+        move || {
+            changed.track();
+            open.get()
+        },
+        move || room_members(room),
+    );
+    let changed = standing.reviews.clone();
+    let log = read_when(
+        move || {
+            changed.track();
+            open.get()
+        },
+        move || moderation_log(room),
+    );
+    let count = move || inbox.with(|r| r.as_ref().map_or(reports_at_load, |r| r.len() as i64));
     let read_only = standing.read_only.clone();
     let toggle = move |_| {
         let next = if read_only.get_untracked() {
@@ -98,7 +118,7 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
         .collect_view();
     let read_only = standing.read_only.clone();
     let inbox_view = move || {
-        let list = inbox.get().flatten().unwrap_or_default();
+        let list = inbox.get().unwrap_or_default();
         if list.is_empty() {
             return view! { <p class="note">{t().no_reports}</p> }.into_any();
         }
@@ -143,14 +163,13 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
         let mine = role.get();
         members
             .get()
-            .flatten()
             .unwrap_or_default()
             .into_iter()
             .map(|m| view! { <MemberLine room member=m mine terms /> })
             .collect_view()
     };
     let log_view = move || {
-        let lines = log.get().flatten().unwrap_or_default();
+        let lines = log.get().unwrap_or_default();
         if lines.is_empty() {
             return view! { <li class="note">{t().empty_log}</li> }.into_any();
         }

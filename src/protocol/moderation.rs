@@ -32,9 +32,11 @@ impl Role {
         }
     }
 
-    /// A stored name; anything unknown is a plain member.
+    /// A stored name (or `site`, as the writer's queries name it); anything unknown is a
+    /// plain member.
     pub fn parse(s: &str) -> Role {
         match s {
+            "site" => Role::Site,
             "owner" => Role::Owner,
             "moderator" => Role::Moderator,
             _ => Role::Member,

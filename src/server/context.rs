@@ -63,9 +63,14 @@ pub async fn user_named(
     state: &AppState,
     username: &str,
 ) -> Result<super::store::UserRow, ApiError> {
+    let username = username.trim();
+    // The server's own user is nobody to message or invite.
+    if username.eq_ignore_ascii_case(super::store::SYSTEM_USERNAME) {
+        return Err(ApiError::UserNotFound);
+    }
     state
         .store
-        .user_by_username(username.trim())
+        .user_by_username(username)
         .await?
         .ok_or(ApiError::UserNotFound)
 }

@@ -28,9 +28,10 @@ pub struct Verified<'h> {
     pub name: String,
     pub picture: Option<String>,
     pub locale: Option<String>,
-    /// The `moderator` claim: the user is one of the site's moderators, above every role in
-    /// every room of the host (docs/moderation.md). Each sign-in sets it anew.
-    pub moderator: bool,
+    /// The `moderator` claim: `true`, the user is one of the site's moderators, above every
+    /// role in every room of the host (docs/moderation.md); `false`, no longer; absent, as
+    /// before (the API may have named them).
+    pub moderator: Option<bool>,
     pub jti: String,
     /// `exp`, in seconds since the Unix epoch.
     pub exp: i64,
@@ -49,7 +50,7 @@ struct Claims {
     #[serde(default)]
     locale: Option<String>,
     #[serde(default)]
-    moderator: bool,
+    moderator: Option<bool>,
 }
 
 /// Only to find the host whose key verifies the token.

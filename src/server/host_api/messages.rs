@@ -128,7 +128,7 @@ pub async fn post(
         // no longer the one posted.
         SendOutcome::Duplicate(m)
             if m.room_id == room.room_id
-                && (m.body == body || m.edited_at.is_some() || m.deleted) =>
+                && (m.body == body || m.edited_at.is_some() || m.deleted || m.hidden) =>
         {
             (StatusCode::OK, m)
         }

@@ -98,7 +98,12 @@ pub async fn moderate(
         .map_err(|_| HostApiError::Unavailable)?;
     let (status, row) = match outcome {
         SendOutcome::Stored(m) => (StatusCode::CREATED, m),
-        SendOutcome::Duplicate(m) if m.room_id == room.room_id => (StatusCode::OK, m),
+        // The same key used before for a post (or in another room) is another request.
+        SendOutcome::Duplicate(m)
+            if m.room_id == room.room_id && m.kind == crate::protocol::MessageKind::Moderation =>
+        {
+            (StatusCode::OK, m)
+        }
         SendOutcome::Duplicate(_) => return Err(HostApiError::IdempotencyKeyReused),
         SendOutcome::NotMember => return Err(HostApiError::NotMember),
         SendOutcome::Refused(ErrorCode::NoSuchMessage) => {

@@ -21,8 +21,9 @@ pub struct HostSignIn<'a> {
     pub host: &'a str,
     pub sub: &'a str,
     pub profile: HostProfile<'a>,
-    /// The token's `moderator` claim: whether the user is a site moderator from now on.
-    pub site_moderator: bool,
+    /// The token's `moderator` claim: whether the user is a site moderator from now on
+    /// (absent: unchanged).
+    pub site_moderator: Option<bool>,
     pub jti: &'a str,
     /// When the token expires (ms): its `jti` is kept until then.
     pub token_expires_at: i64,
@@ -88,11 +89,13 @@ impl Store {
             return Ok(HostSignedIn::Replayed);
         }
         let user_id = upsert_user(&mut tx, self.backend, t.host, t.sub, &t.profile, true).await?;
-        sqlx::query("UPDATE host_users SET site_moderator = $1 WHERE user_id = $2")
-            .bind(i64::from(t.site_moderator))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(on) = t.site_moderator {
+            sqlx::query("UPDATE host_users SET site_moderator = $1 WHERE user_id = $2")
+                .bind(i64::from(on))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let session_id: i64 = sqlx::query_scalar(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4) RETURNING id",

@@ -123,16 +123,24 @@ impl Store {
         .bind(user)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.is_some_and(|(role, muted_until, read_only)| {
-            muted_until <= super::now_ms()
-                && (read_only == 0 || Role::parse(&role) >= Role::Moderator)
-        }))
+        let Some((role, muted_until, read_only)) = row else {
+            return Ok(false);
+        };
+        if muted_until > super::now_ms() {
+            return Ok(false);
+        }
+        if read_only == 0 || Role::parse(&role) >= Role::Moderator {
+            return Ok(true);
+        }
+        Ok(self.acting_role(room, user).await? == Some(Role::Site))
     }
 
     /// How many messages of `room` have open reports.
     pub async fn open_reports(&self, room: RoomId) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT seq) FROM reports WHERE room_id = $1 AND resolved_at IS NULL",
+            "SELECT COUNT(DISTINCT r.seq) FROM reports r
+             JOIN messages m ON m.room_id = r.room_id AND m.seq = r.seq
+             WHERE r.room_id = $1 AND r.resolved_at IS NULL AND m.deleted NOT IN (1, 2)",
         )
         .bind(room)
         .fetch_one(&self.pool)
@@ -151,7 +159,7 @@ impl Store {
              FROM reports r
              JOIN messages m ON m.room_id = r.room_id AND m.seq = r.seq
              JOIN users u ON u.id = m.sender_id
-             WHERE r.room_id = $1 AND r.resolved_at IS NULL
+             WHERE r.room_id = $1 AND r.resolved_at IS NULL AND m.deleted NOT IN (1, 2)
              ORDER BY r.seq, r.created_at",
         )
         .bind(room)

@@ -18,7 +18,8 @@ use crate::server::markdown::RENDER_VERSION;
 pub(super) struct Target {
     pub(super) sender_id: UserId,
     pub(super) sender_name: String,
-    /// The sender's role in the room now (a member when they left it).
+    /// The sender's role in the room now (a member when they left it; `site` for the host's
+    /// system user and site moderators).
     pub(super) sender_role: Role,
     created_at: i64,
     /// A chat message (not an event): the only kind a change or a reply may name.
@@ -65,8 +66,13 @@ impl Targets {
             i64,
         );
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT m.room_id, m.seq, m.sender_id, u.display_name, mb.role, m.created_at,
-                    m.kind, m.deleted
+            "SELECT m.room_id, m.seq, m.sender_id, u.display_name,
+                    CASE WHEN EXISTS (
+                        SELECT 1 FROM host_rooms hr
+                        JOIN host_users hu ON hu.host = hr.host AND hu.user_id = m.sender_id
+                        WHERE hr.room_id = m.room_id AND (hu.site_moderator = 1 OR hu.sub = ''))
+                    THEN 'site' ELSE mb.role END,
+                    m.created_at, m.kind, m.deleted
              FROM messages m JOIN {keys_in} k ON m.room_id = k.room AND m.seq = k.seq
              JOIN users u ON u.id = m.sender_id
              LEFT JOIN members mb ON mb.room_id = m.room_id AND mb.user_id = m.sender_id"
@@ -142,7 +148,7 @@ impl Targets {
                     target.shown = Shown::Hidden;
                     Ok(())
                 }
-                ModAction::Restore if !live && actor >= Role::Moderator => {
+                ModAction::Restore if !live && over => {
                     target.shown = Shown::Live;
                     Ok(())
                 }
@@ -160,92 +166,92 @@ impl Targets {
     }
 }
 
-/// Makes the changes of the new rows (batch index, request, its `seq`), in order: the
-/// changed message's state, and its `version` set to the event's `seq`.
+/// Makes the change of the new row `event` (its `seq`) that `req` stores: the changed
+/// message's state, and its `version` set to the event's `seq`. The batch calls it for
+/// each new row in `seq` order, so that the rows' effects follow one another as planned.
 pub(super) async fn apply(
     tx: &mut AnyConnection,
     backend: Backend,
-    new: &[(usize, &SendRequest, Seq)],
+    req: &SendRequest,
+    event: Seq,
     now: i64,
 ) -> Result<(), StoreError> {
-    for &(_, req, event) in new {
-        let room = req.room_id;
-        match &req.action {
-            Action::Post { .. } | Action::Moderate { .. } | Action::Report { .. } => continue,
-            Action::Edit {
-                seq,
-                body,
-                html,
-                tokens,
-                ..
-            } => {
-                sqlx::query(
-                    "UPDATE messages SET body = $1, html = $2, render_version = $3,
+    let room = req.room_id;
+    match &req.action {
+        Action::Post { .. } | Action::Moderate { .. } | Action::Report { .. } => {}
+        Action::Edit {
+            seq,
+            body,
+            html,
+            tokens,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE messages SET body = $1, html = $2, render_version = $3,
                      edited_at = $4, version = $5 WHERE room_id = $6 AND seq = $7",
-                )
-                .bind(body.as_str())
-                .bind(html.as_str())
-                .bind(RENDER_VERSION)
-                .bind(now)
-                .bind(event)
-                .bind(room)
-                .bind(*seq)
-                .execute(&mut *tx)
-                .await?;
-                search::reindex(tx, backend, room, *seq, tokens).await?;
-            }
-            Action::Delete { seq } => {
-                search::unindex(tx, backend, room, *seq).await?;
-                // The body goes from the row itself: a tombstone keeps only its place, and
-                // whose it is (the sender's, or a moderator's).
-                sqlx::query(
-                    "UPDATE messages SET body = '', html = '', version = $1,
+            )
+            .bind(body.as_str())
+            .bind(html.as_str())
+            .bind(RENDER_VERSION)
+            .bind(now)
+            .bind(event)
+            .bind(room)
+            .bind(*seq)
+            .execute(&mut *tx)
+            .await?;
+            search::reindex(tx, backend, room, *seq, tokens).await?;
+        }
+        Action::Delete { seq } => {
+            search::unindex(tx, backend, room, *seq).await?;
+            // The body goes from the row itself: a tombstone keeps only its place, and
+            // whose it is (the sender's, or a moderator's).
+            sqlx::query(
+                "UPDATE messages SET body = '', html = '', version = $1,
                          deleted = CASE WHEN sender_id = $2 THEN 1 ELSE 2 END
                      WHERE room_id = $3 AND seq = $4",
-                )
-                .bind(event)
-                .bind(req.sender_id)
+            )
+            .bind(event)
+            .bind(req.sender_id)
+            .bind(room)
+            .bind(*seq)
+            .execute(&mut *tx)
+            .await?;
+            resolve_reports(tx, room, *seq).await?;
+            sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2")
                 .bind(room)
                 .bind(*seq)
                 .execute(&mut *tx)
                 .await?;
-                resolve_reports(tx, room, *seq).await?;
-                sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2")
-                    .bind(room)
-                    .bind(*seq)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Action::React { seq, emoji, on } => {
-                let change = if *on {
-                    sqlx::query(
-                        "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at, event_seq)
+        }
+        Action::React { seq, emoji, on } => {
+            let change = if *on {
+                sqlx::query(
+                    "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at, event_seq)
                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    )
-                } else {
-                    sqlx::query(
-                        "DELETE FROM reactions
+                )
+            } else {
+                sqlx::query(
+                    "DELETE FROM reactions
                          WHERE room_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
-                    )
-                };
-                let change = change
-                    .bind(room)
-                    .bind(*seq)
-                    .bind(req.sender_id)
-                    .bind(emoji.as_str());
-                let change = if *on {
-                    change.bind(now).bind(event)
-                } else {
-                    change
-                };
-                change.execute(&mut *tx).await?;
-                sqlx::query("UPDATE messages SET version = $1 WHERE room_id = $2 AND seq = $3")
-                    .bind(event)
-                    .bind(room)
-                    .bind(*seq)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+                )
+            };
+            let change = change
+                .bind(room)
+                .bind(*seq)
+                .bind(req.sender_id)
+                .bind(emoji.as_str());
+            let change = if *on {
+                change.bind(now).bind(event)
+            } else {
+                change
+            };
+            change.execute(&mut *tx).await?;
+            sqlx::query("UPDATE messages SET version = $1 WHERE room_id = $2 AND seq = $3")
+                .bind(event)
+                .bind(room)
+                .bind(*seq)
+                .execute(&mut *tx)
+                .await?;
         }
     }
     Ok(())

@@ -45,7 +45,8 @@ pub(super) struct Roles {
 
 impl Roles {
     /// The senders' standings from the batch's membership query; then, only when the batch
-    /// holds actions or deletes, who of their senders and targets acts for the site, and
+    /// holds actions or deletes (or posts in a read-only room), who of their senders and
+    /// targets acts for the site, and
     /// the targets' standings, names and kicks, one query each.
     pub(super) async fn load(
         tx: &mut AnyConnection,
@@ -82,6 +83,12 @@ impl Roles {
                     }
                 }
                 Action::Delete { .. } => acting.push((req.room_id, req.sender_id)),
+                // A site moderator posts in a read-only room like its moderators.
+                Action::Post { .. } | Action::Edit { .. }
+                    if roles.read_only.get(&req.room_id).copied().unwrap_or(false) =>
+                {
+                    acting.push((req.room_id, req.sender_id));
+                }
                 _ => {}
             }
         }
@@ -239,6 +246,8 @@ impl Roles {
             }
             let (user_id, display_name) = match message {
                 Some(m) if act.on_message() => (m.sender_id, m.sender_name.clone()),
+                // A hide or restore of no message (none named, or no such one).
+                None if act.on_message() => return Err(ErrorCode::NoSuchMessage),
                 _ => (0, String::new()),
             };
             if act.on_room() {

@@ -94,6 +94,12 @@ impl Reports {
         }
     }
 
+    /// Forgets the open reports of message `seq` of `room`: a restore earlier in the batch
+    /// closes them, so the batch's later reports count from none.
+    pub(super) fn close(&mut self, room: RoomId, seq: Seq) {
+        self.open.insert((room, seq), 0);
+    }
+
     /// Stores the batch's new reports, and for a host's room its `report.created` webhook.
     pub(super) async fn store(
         &self,
@@ -150,8 +156,7 @@ impl Reports {
 
 impl Store {
     /// The row that hides message `seq` when the report `req` brings it to its threshold:
-    /// a `moderation` row from the server's own user, so that no reporter is named, with
-    /// a `client_msg_id` of its own (one report per member per message: never repeated).
+    /// a `moderation` row from the server's own user, so that no reporter is named.
     pub(super) fn hide_row(
         &self,
         req: &SendRequest,
@@ -164,7 +169,8 @@ impl Store {
             sender_id: self.system_user,
             sender_name: "Parlor".into(),
             sender_username: super::super::SYSTEM_USERNAME.into(),
-            client_msg_id: format!("report:{}:{seq}:{}", req.room_id, req.sender_id),
+            // Named by its own seq once that is known (`write_batch`).
+            client_msg_id: String::new(),
             action: Action::Moderate {
                 target: author,
                 act: ModAction::Hide,

@@ -15,6 +15,7 @@ on_both_backends!(
     a_moderator_removes_the_messages_of_lower_roles_only,
     reports_count_once_per_member_and_the_threshold_hides_for_everyone,
     the_site_and_its_moderators_act_above_the_owner,
+    a_batch_applies_its_rows_in_order_and_its_hides_name_no_reporter,
 );
 
 fn on_message(room: RoomId, actor: UserId, id: &str, act: ModAction, seq: Seq) -> SendRequest {
@@ -387,5 +388,81 @@ async fn the_site_and_its_moderators_act_above_the_owner(store: Store) {
         )
         .await,
         SendOutcome::NotMember
+    );
+}
+
+async fn a_batch_applies_its_rows_in_order_and_its_hides_name_no_reporter(store: Store) {
+    let (room, ann, bob, cy) = room_of_three(&store).await;
+    let dan = test_user(&store, "dan").await;
+    store.join_public(dan, room).await.expect("join");
+    // A hide or restore naming no message is refused alone: the batch around it commits.
+    let no_seq = act(room, ann, "a0", 0, ModAction::Restore, None);
+    let out = store
+        .write_batch(&[no_seq, post(room, cy, "c0")])
+        .await
+        .expect("the batch commits");
+    assert_eq!(out[0], SendOutcome::Refused(ErrorCode::NoSuchMessage));
+    assert!(matches!(out[1], SendOutcome::Stored(_)), "{out:?}");
+    assert_eq!(
+        one(&store, on_message(room, ann, "a1", ModAction::Hide, 999)).await,
+        SendOutcome::Refused(ErrorCode::NoSuchMessage)
+    );
+    // The report that hides, then the sender's own delete, in one batch: deleted, not
+    // hidden; the hide's row names its place, not its reporter.
+    let first = stored(one(&store, post(room, bob, "b1")).await);
+    one(&store, report(room, cy, first.seq, 2)).await;
+    let delete = request(room, bob, "b2", Action::Delete { seq: first.seq });
+    let out = store
+        .write_batch(&[report(room, dan, first.seq, 2), delete])
+        .await
+        .expect("commit");
+    let hide = match &out[0] {
+        SendOutcome::Stored(m) => m.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(hide.client_msg_id, format!("hide:{room}:{}", hide.seq));
+    let after = shown(&store, room, first.seq).await;
+    assert!(after.deleted && !after.hidden, "{after:?}");
+    assert_eq!(store.open_reports(room).await.expect("count"), 0);
+    // Restore, then a report, in one batch: the report counts from none, and hides nothing.
+    let second = stored(one(&store, post(room, bob, "b3")).await);
+    for reporter in [cy, dan] {
+        one(&store, report(room, reporter, second.seq, 2)).await;
+    }
+    assert!(shown(&store, room, second.seq).await.hidden);
+    let out = store
+        .write_batch(&[
+            on_message(room, ann, "a2", ModAction::Restore, second.seq),
+            report(room, ann, second.seq, 2),
+        ])
+        .await
+        .expect("commit");
+    assert_eq!(out[1], SendOutcome::Reported(1), "{out:?}");
+    assert!(!shown(&store, room, second.seq).await.hidden);
+    // A moderator's message is never hidden by reports, and its sender cannot restore
+    // their own hidden message.
+    stored(one(&store, act(room, ann, "a3", cy, ModAction::Promote, None)).await);
+    let cys = stored(one(&store, post(room, cy, "c1")).await);
+    for reporter in [bob, dan] {
+        assert!(matches!(
+            one(&store, report(room, reporter, cys.seq, 2)).await,
+            SendOutcome::Reported(_)
+        ));
+    }
+    assert!(!shown(&store, room, cys.seq).await.hidden);
+    stored(
+        one(
+            &store,
+            on_message(room, ann, "a4", ModAction::Hide, cys.seq),
+        )
+        .await,
+    );
+    assert_eq!(
+        one(
+            &store,
+            on_message(room, cy, "c2", ModAction::Restore, cys.seq)
+        )
+        .await,
+        SendOutcome::Refused(ErrorCode::NotAllowed)
     );
 }

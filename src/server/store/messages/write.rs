@@ -13,7 +13,7 @@ use super::moderation::{self, Membership, Roles};
 use super::reports::{Counted, Reports};
 use super::rows::{self, MessageRow, MESSAGE_SELECT};
 use super::{Action, SendOutcome, SendRequest};
-use crate::protocol::{ErrorCode, Message, ModEvent, RoomId, Seq, UserId};
+use crate::protocol::{ErrorCode, Message, ModAction, ModEvent, Role, RoomId, Seq, UserId};
 
 /// What becomes of one request of a batch.
 enum Plan {
@@ -111,6 +111,9 @@ impl Store {
                                 if event.action.removes() {
                                     members.remove(&(req.room_id, event.user_id));
                                 }
+                                if let (ModAction::Restore, Some(seq)) = (event.action, event.seq) {
+                                    reports.close(req.room_id, seq);
+                                }
                                 events.insert(i, event);
                                 first_copy.insert(key, i);
                                 next(&mut new_in_room)
@@ -119,7 +122,10 @@ impl Store {
                         },
                         Action::Report { seq, .. } => {
                             let message = targets.of(req);
-                            let shown = message.is_some_and(|t| t.live());
+                            // Reports hide a member's message, never a moderator's (or
+                            // the site's): those go to the inbox only.
+                            let shown = message
+                                .is_some_and(|t| t.live() && t.sender_role < Role::Moderator);
                             let author = message.map(|t| (t.sender_id, t.sender_name.clone()));
                             match (reports.count(i, req, shown), author) {
                                 (Counted::Hides, Some((author, name))) => {
@@ -151,6 +157,13 @@ impl Store {
             .map(|(_, req)| req.room_id)
             .collect();
         let base = reserve_seqs(&mut tx, &new_in_room, &talked).await?;
+        // A row of the server's own user is named by its place, which names nobody (a
+        // reporter's id in it would tell every member who reported).
+        for (i, row) in &mut own_rows {
+            if let (Plan::New(k), Some(b)) = (&plans[*i], base.get(&row.room_id)) {
+                row.client_msg_id = format!("hide:{}:{}", row.room_id, b + k);
+            }
+        }
         let new: Vec<(usize, &SendRequest, Seq)> = plans
             .iter()
             .zip(batch)
@@ -179,24 +192,20 @@ impl Store {
             })
             .collect();
         search::index(&mut tx, self.backend, &posted).await?;
-        changes::apply(&mut tx, self.backend, &new, now).await?;
-        for &(i, req, seq) in &new {
-            if let Some(event) = events.get(&i) {
-                moderation::apply(
-                    &mut tx,
-                    self.backend,
-                    req.room_id,
-                    seq,
-                    req.sender_id,
-                    event,
-                    now,
-                )
-                .await?;
-            }
-        }
+        // The reports first, so that a removal or a restore later in the batch closes them
+        // too; then each row's effect, in `seq` order.
         reports
             .store(&mut tx, self.backend, &self.webhook_hosts, now)
             .await?;
+        for &(i, req, seq) in &new {
+            match events.get(&i) {
+                Some(event) => {
+                    let (room, actor) = (req.room_id, req.sender_id);
+                    moderation::apply(&mut tx, self.backend, room, seq, actor, event, now).await?
+                }
+                None => changes::apply(&mut tx, self.backend, req, seq, now).await?,
+            }
+        }
         read_back(&mut tx, self.backend, &new, &mut stored).await?;
         let outcomes = plans
             .into_iter()

@@ -36,13 +36,14 @@ pub(in super::super) async fn apply(
             .execute(&mut *tx)
             .await?;
             if restore {
-                let body: String =
+                let body: Option<String> =
                     sqlx::query_scalar("SELECT body FROM messages WHERE room_id = $1 AND seq = $2")
                         .bind(room)
                         .bind(message)
-                        .fetch_one(&mut *tx)
+                        .fetch_optional(&mut *tx)
                         .await?;
-                search::reindex(tx, backend, room, message, &index_text(&body)).await?;
+                let tokens = index_text(body.as_deref().unwrap_or_default());
+                search::reindex(tx, backend, room, message, &tokens).await?;
                 resolve_reports(tx, room, message).await?;
             } else {
                 search::unindex(tx, backend, room, message).await?;
