@@ -265,3 +265,71 @@ async fn kill_9_loses_no_pending_delivery() {
     verify_in_python(&seen);
     second.stop().await;
 }
+
+/// A member's report of a message in a host's room reaches the host as `report.created`:
+/// who reported whose message, why, and its open reports; the embed reports with its
+/// session token, as it has no cookie.
+#[tokio::test]
+async fn a_report_reaches_the_host_as_report_created() {
+    let receiver = Receiver::start(0).await;
+    let tmp = tempfile::tempdir().expect("dir");
+    let url = receiver.url();
+    let server = TestServer::start_in(tmp.path(), |c| {
+        c.hosts = vec![host::config(&url)];
+        c.socket_origins = vec![host::FRAME_ORIGIN.into()];
+    })
+    .await;
+    let room = room_with(
+        server.addr,
+        "question:5",
+        &[("alice", "Alice"), ("bob", "Bob")],
+    )
+    .await;
+    let post = host::api(
+        server.addr,
+        "POST",
+        "/rooms/question:5/messages",
+        Some(host::API_KEY),
+        Some(json!({"from": "bob", "body": "buy my course"})),
+        Some("m-1"),
+    )
+    .await;
+    assert_eq!(post.status, 201);
+    // room.created, two member.added, message.created.
+    receiver.accepted(4).await;
+    let token = host::sign(&host::claims("alice", "Alice"));
+    let opened = host::embed_open(server.addr, &token, "question:5").await;
+    let session = opened.json()["session"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    let room_id = room["room_id"].to_string();
+    let report = support::call_at(
+        server.addr,
+        None,
+        "report_message",
+        &[
+            ("room_id", &room_id),
+            ("seq", "1"),
+            ("reason", "advertising"),
+            ("session", &session),
+        ],
+    )
+    .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let seen = receiver.accepted(5).await;
+    verify_in_python(&seen);
+    let event = seen
+        .iter()
+        .find(|s| s.body.contains("report.created"))
+        .map(|s| serde_json::from_str::<serde_json::Value>(&s.body).expect("json"))
+        .expect("report.created");
+    let data = &event["data"];
+    assert_eq!(data["room_key"], "question:5");
+    assert_eq!(data["seq"], 1);
+    assert_eq!(data["by"], "alice");
+    assert_eq!(data["author"], "bob");
+    assert_eq!(data["reason"], "advertising");
+    assert_eq!(data["open_reports"], 1);
+    server.stop().await;
+}

@@ -6,6 +6,9 @@ import { baseUrl } from "../support/server";
 // A Korean word found 500 messages back, opened in place: highlighted, and the log scrolls
 // both ways from there, each load keeping the message under the eye where it was.
 test("a Korean search finds a message 500 back, and its room opens on it", async ({ browser }) => {
+  // 600 messages stored, then a scroll up and a scroll down through pages: more than the
+  // default 30 s on a loaded machine (about 20 s alone).
+  test.setTimeout(60_000);
   const ann = await newPerson(browser, "ann", "Ann");
   const page = ann.page;
   const room = roomIdOf(await createRoom(page, "여행 준비"));

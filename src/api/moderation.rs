@@ -1,6 +1,7 @@
 //! Moderation as the pages read it: the caller's role in a room, its members with theirs,
 //! the moderators' inbox of reports and the room's log (docs/moderation.md); and reporting
-//! a message. The actions are `moderate` frames on the socket.
+//! a message. The actions are `moderate` frames on the socket. Each takes `session`, the
+//! embed's session token (it has no cookie); the cookie's session otherwise.
 
 use leptos::prelude::*;
 
@@ -30,9 +31,12 @@ pub const MODERATION_LOG_LINES: i64 = 200;
 /// `POST /api/moderation_log`: the room's moderation log, the newest first (at most 200
 /// lines), for its owner and moderators; anyone else gets `not_allowed`.
 #[server(endpoint = "moderation_log")]
-pub async fn moderation_log(room_id: RoomId) -> Result<Vec<ModLogEntry>, ApiError> {
+pub async fn moderation_log(
+    room_id: RoomId,
+    session: Option<String>,
+) -> Result<Vec<ModLogEntry>, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     moderator(&state, room_id, me.user_id).await?;
     Ok(state
         .store
@@ -43,9 +47,9 @@ pub async fn moderation_log(room_id: RoomId) -> Result<Vec<ModLogEntry>, ApiErro
 /// `POST /api/my_role`: the caller's role in a room (`member`, `moderator` or `owner`;
 /// `site` for the host's site moderators).
 #[server(endpoint = "my_role")]
-pub async fn my_role(room_id: RoomId) -> Result<Role, ApiError> {
+pub async fn my_role(room_id: RoomId, session: Option<String>) -> Result<Role, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     state
         .store
         .acting_role(room_id, me.user_id)
@@ -56,9 +60,12 @@ pub async fn my_role(room_id: RoomId) -> Result<Role, ApiError> {
 /// `POST /api/room_members`: the members of a room with their roles and mutes, for its
 /// members (and the site's moderators).
 #[server(endpoint = "room_members")]
-pub async fn room_members(room_id: RoomId) -> Result<Vec<MemberEntry>, ApiError> {
+pub async fn room_members(
+    room_id: RoomId,
+    session: Option<String>,
+) -> Result<Vec<MemberEntry>, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     if state
         .store
         .acting_role(room_id, me.user_id)
@@ -73,9 +80,12 @@ pub async fn room_members(room_id: RoomId) -> Result<Vec<MemberEntry>, ApiError>
 /// `POST /api/reports`: the moderators' inbox, the room's messages with open reports (at
 /// most 100, the most reported first), each with its body and the reasons.
 #[server(endpoint = "reports")]
-pub async fn reports(room_id: RoomId) -> Result<Vec<ReportedMessage>, ApiError> {
+pub async fn reports(
+    room_id: RoomId,
+    session: Option<String>,
+) -> Result<Vec<ReportedMessage>, ApiError> {
     use crate::server::context;
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     moderator(&state, room_id, me.user_id).await?;
     Ok(state.store.reported(room_id, REPORTED_MESSAGES).await?)
 }
@@ -89,10 +99,11 @@ pub async fn report_message(
     room_id: RoomId,
     seq: Seq,
     reason: String,
+    session: Option<String>,
 ) -> Result<ReportOutcome, ApiError> {
     use crate::server::context;
     use crate::server::store::{Action, SendOutcome, SendRequest};
-    let (state, me) = context::signed_in().await?;
+    let (state, me) = context::signed_in_as(session.as_deref()).await?;
     let reason = reason.trim();
     if reason.chars().count() > crate::protocol::MAX_REASON_CHARS {
         return Err(ApiError::ReasonTooLong);

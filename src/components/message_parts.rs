@@ -271,6 +271,7 @@ fn OthersActions(seq: Seq) -> impl IntoView {
                         room_id: ui.room,
                         seq,
                         reason: reason.get_untracked(),
+                        session: chat.session_token(),
                     });
                 }
             >

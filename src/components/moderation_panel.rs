@@ -80,7 +80,7 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
             changed.track();
             true
         },
-        move || reports(room),
+        move || reports(room, chat.session_token()),
     );
     let changed = standing.reviews.clone();
     let members = read_when(
@@ -88,7 +88,7 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
             changed.track();
             open.get()
         },
-        move || room_members(room),
+        move || room_members(room, chat.session_token()),
     );
     let changed = standing.reviews.clone();
     let log = read_when(
@@ -96,7 +96,7 @@ pub fn ModerationPanel(room: RoomId, reports_at_load: i64) -> impl IntoView {
             changed.track();
             open.get()
         },
-        move || moderation_log(room),
+        move || moderation_log(room, chat.session_token()),
     );
     let count = move || inbox.with(|r| r.as_ref().map_or(reports_at_load, |r| r.len() as i64));
     let read_only = standing.read_only.clone();
