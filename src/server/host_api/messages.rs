@@ -104,19 +104,9 @@ pub async fn post(
         Some(sub) => user_id(sub)?,
         None => SYSTEM_SUB,
     };
-    let sender = state
-        .store
-        .host_user_row(&host.id, sub)
+    let request = request_as(&state, &host.id, sub, HostApiError::NotMember)
         .await?
-        .ok_or(HostApiError::NotMember)?;
-    let request = SendRequest {
-        room_id: room.room_id,
-        sender_id: sender.id,
-        sender_name: sender.display_name,
-        sender_username: sender.username,
-        client_msg_id: format!("{KEY_PREFIX}{idempotency}"),
-        action: Action::post(body, None),
-    };
+        .keyed(room.room_id, idempotency, Action::post(body, None));
     let outcome = state
         .writer
         .submit(request)
@@ -152,6 +142,40 @@ pub async fn post(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// A request of the API, sent as the host's user `sub` (the host itself: [`SYSTEM_SUB`]);
+/// `missing` when the host has no such user.
+pub(super) async fn request_as(
+    state: &AppState,
+    host: &str,
+    sub: &str,
+    missing: HostApiError,
+) -> Result<ApiSender, HostApiError> {
+    let user = state.store.host_user_row(host, sub).await?.ok_or(missing)?;
+    Ok(ApiSender(user))
+}
+
+/// The host's user an API call sends as.
+pub(super) struct ApiSender(crate::server::store::UserRow);
+
+impl ApiSender {
+    /// Its request `action` in `room`, named by the call's `Idempotency-Key`.
+    pub(super) fn keyed(
+        self,
+        room: crate::protocol::RoomId,
+        key: &str,
+        action: Action,
+    ) -> SendRequest {
+        SendRequest {
+            room_id: room,
+            sender_id: self.0.id,
+            sender_name: self.0.display_name,
+            sender_username: self.0.username,
+            client_msg_id: format!("{KEY_PREFIX}{key}"),
+            action,
+        }
+    }
 }
 
 /// The call's `Idempotency-Key`: 1 to 255 printable ASCII characters.

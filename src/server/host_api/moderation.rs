@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::messages::idempotency_key;
+use super::messages::{idempotency_key, request_as};
 use super::rooms::find;
 use super::{json, user_id, Host, HostApiError};
 use crate::protocol::{ErrorCode, ModAction, ModEvent, Seq, MAX_REASON_CHARS};
 use crate::server::state::AppState;
-use crate::server::store::{Action, SendOutcome, SendRequest, SYSTEM_SUB};
+use crate::server::store::{Action, SendOutcome, SYSTEM_SUB};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,25 +72,16 @@ pub async fn moderate(
         Some(sub) => user_id(sub)?,
         None => SYSTEM_SUB,
     };
-    let actor = state
-        .store
-        .host_user_row(&host.id, actor_sub)
-        .await?
-        .ok_or(HostApiError::UserNotFound)?;
-    let request = SendRequest {
-        room_id: room.room_id,
-        sender_id: actor.id,
-        sender_name: actor.display_name,
-        sender_username: actor.username,
-        client_msg_id: format!("api:{idempotency}"),
-        action: Action::Moderate {
-            target,
-            act: action,
-            minutes,
-            reason: reason.trim().to_owned(),
-            seq,
-        },
+    let action = Action::Moderate {
+        target,
+        act: action,
+        minutes,
+        reason: reason.trim().to_owned(),
+        seq,
     };
+    let request = request_as(&state, &host.id, actor_sub, HostApiError::UserNotFound)
+        .await?
+        .keyed(room.room_id, idempotency, action);
     let outcome = state
         .writer
         .submit(request)
